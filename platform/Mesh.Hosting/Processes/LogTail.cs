@@ -1,0 +1,53 @@
+namespace Mesh.Hosting.Processes;
+
+/// <summary>
+/// Keeps the last lines a process printed (for error messages) and appends every line to a log file
+/// (for people). Thread-safe: stdout and stderr arrive on different threads.
+/// </summary>
+public sealed class LogTail : IDisposable
+{
+    private readonly Queue<string> _lines = new();
+    private readonly int _capacity;
+    private readonly StreamWriter? _file;
+    private readonly Lock _gate = new();
+
+    public LogTail(string? filePath, int capacity = 200)
+    {
+        _capacity = capacity;
+        if (filePath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
+            _file = new StreamWriter(new FileStream(filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        }
+        FilePath = filePath;
+    }
+
+    public string? FilePath { get; }
+
+    /// <summary>Raised for every line, outside the lock (the dashboard and `up` follow logs with it).</summary>
+    public event Action<string>? LineWritten;
+
+    public void Add(string line)
+    {
+        lock (_gate)
+        {
+            _lines.Enqueue(line);
+            while (_lines.Count > _capacity) _lines.Dequeue();
+            try { _file?.WriteLine(line); } catch (ObjectDisposedException) { }
+        }
+        LineWritten?.Invoke(line);
+    }
+
+    /// <summary>The last <paramref name="count"/> lines, oldest first.</summary>
+    public IReadOnlyList<string> Last(int count = 30)
+    {
+        lock (_gate) return _lines.Skip(Math.Max(0, _lines.Count - count)).ToArray();
+    }
+
+    public override string ToString() => string.Join(Environment.NewLine, Last());
+
+    public void Dispose()
+    {
+        lock (_gate) _file?.Dispose();
+    }
+}
