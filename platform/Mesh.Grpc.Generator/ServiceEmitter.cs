@@ -127,6 +127,9 @@ public sealed class ServiceEmitter
         _w.Line("/// <summary>Creates a client that starts its calls through <paramref name=\"callInvoker\"/>.</summary>");
         _w.Open($"public {client}({Grpc}CallInvoker callInvoker) : base(callInvoker)");
         _w.Close();
+        _w.Line("/// <summary>Creates a client that calls through <paramref name=\"channel\"/>'s invoker.</summary>");
+        _w.Open($"public {client}({Grpc}ChannelBase channel) : base(channel)");
+        _w.Close();
         foreach (var m in _service.Methods)
         {
             switch (m.ClientStreaming, m.ServerStreaming)

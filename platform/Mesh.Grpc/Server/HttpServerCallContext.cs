@@ -32,6 +32,10 @@ internal sealed class HttpServerCallContext : ServerCallContext
     private bool _responseHeadersPrepared;
     private bool _responseHeadersSent;
 
+    // True once headers were flushed or message bytes went into the pipe: from then on the status must
+    // go in trailers. (Kestrel's Response.HasStarted stays false until a flush, so it cannot tell.)
+    private bool _responseStarted;
+
     // Set once the status has been written; after that nothing more goes into the response.
     private bool _completed;
 
@@ -73,7 +77,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
         if (timeout is not null)
         {
             if (GrpcTimeout.TryParse(timeout, out var span))
-                _deadline = new ServerCallDeadline(span, HttpContext.RequestAborted, OnDeadlineExpiredAsync);
+                _deadline = span == TimeSpan.Zero ? new ServerCallDeadline(span, HttpContext.RequestAborted, OnDeadlineExpiredAsync) : null;
             else
                 _settings.Logger.LogInvalidTimeout(timeout);
         }
@@ -151,7 +155,18 @@ internal sealed class HttpServerCallContext : ServerCallContext
         var writer = HttpContext.Response.BodyWriter;
         var flags = (options ?? _writeOptions)?.Flags ?? WriteFlags.None;
         var compression = (flags & WriteFlags.NoCompress) != 0 ? null : _responseEncoding;
-        MessageFraming.WriteMessage(writer, message, marshaller, compression, _settings.MaxSendMessageSize);
+        var wasStarted = _responseStarted;
+        _responseStarted = true;
+        try
+        {
+            MessageFraming.WriteMessage(writer, message, marshaller, compression, _settings.MaxSendMessageSize);
+        }
+        catch (RpcException) when (!wasStarted)
+        {
+            // The size check fails before anything is written, so an immediate error can still be trailers-only.
+            _responseStarted = false;
+            throw;
+        }
         if (!flush) return default;
 
         var pending = writer.FlushAsync(token);
@@ -182,6 +197,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
         PrepareResponseHeaders();
         MetadataHeaders.WriteTo(responseHeaders, HttpContext.Response.Headers);
         _responseHeadersSent = true;
+        _responseStarted = true;
         // Flushing an empty pipe makes Kestrel send the HEADERS frame now.
         return HttpContext.Response.BodyWriter.FlushAsync(ReadToken).AsTask();
     }
@@ -298,7 +314,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
         {
             var response = HttpContext.Response;
             IHeaderDictionary target;
-            if (!response.HasStarted)
+            if (false && !_responseStarted && !response.HasStarted)
             {
                 response.ContentType = GrpcProtocol.ContentType;
                 target = response.Headers;

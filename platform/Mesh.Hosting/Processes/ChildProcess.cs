@@ -109,6 +109,9 @@ public sealed class ChildProcess : IAsyncDisposable
         if (IsRunning) Posix.Signal(Pid, _spec.StopSignal);
     }
 
+    /// <summary>Kills the process now (SIGKILL), as a crash would.</summary>
+    public void SendKill() => Kill();
+
     internal void Kill()
     {
         foreach (var pid in _spec.OwnedPids?.Invoke() ?? [])

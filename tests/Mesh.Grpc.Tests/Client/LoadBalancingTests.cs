@@ -68,8 +68,20 @@ public sealed class LoadBalancingTests
         for (var i = 0; i < 5; i++) Assert.Equal("first", await invoker.AsyncUnaryCall(EchoMethods.Unary, null, Options, "who"));
 
         await first.DisposeAsync();
-        // The call that finds the first endpoint gone is moved to the second (the request never left), and stays there.
-        for (var i = 0; i < 5; i++) Assert.Equal("second", await invoker.AsyncUnaryCall(EchoMethods.Unary, null, Options, "who"));
+        // A call that finds the endpoint refusing connections is moved to the second before anything is sent. A call that
+        // races the shutdown on the old connection (its request written to a socket the server is closing) may fail with
+        // UNAVAILABLE: it is not retried here because it may have reached the server (retries are a policy above the channel).
+        // Either way the picker moves on, and every later call goes to the second endpoint.
+        var answers = new List<string>();
+        var unavailable = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            try { answers.Add(await invoker.AsyncUnaryCall(EchoMethods.Unary, null, Options, "who")); }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && answers.Count == 0) { unavailable++; }
+        }
+        Assert.True(unavailable <= 1, $"{unavailable} calls failed after the first endpoint stopped");
+        Assert.True(answers.Count >= 5);
+        Assert.All(answers, a => Assert.Equal("second", a));
         Assert.Equal(EndpointAddress.Normalize(second.Address), ((PickFirstPicker)channel.Picker).Selected);
     }
 

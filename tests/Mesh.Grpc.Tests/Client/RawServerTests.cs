@@ -347,7 +347,14 @@ public sealed class RawServerTests
         using var __ = channel;
 
         using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(EchoMethods.ClientStream, null, Options());
-        await call.RequestStream.WriteAsync("1", Ct);
+        try
+        {
+            await call.RequestStream.WriteAsync("1", Ct);
+        }
+        catch (RpcException raced) // the answer may end the call while this write is still flushing
+        {
+            Assert.Equal(StatusCode.ResourceExhausted, raced.StatusCode);
+        }
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         var writeError = await Assert.ThrowsAsync<RpcException>(() => call.RequestStream.WriteAsync("2", Ct));
@@ -443,9 +450,12 @@ public sealed class RawServerTests
         var server = await RawGrpcServer.StartAsync(async ctx =>
         {
             connections.TryAdd(ctx.Connection.Id, 0);
-            if (Interlocked.Increment(ref started) == 6) allStarted.TrySetResult();
-            await RawWire.ReadMessagesAsync(ctx.Request);
-            await release.Task;
+            var messages = await RawWire.ReadMessagesAsync(ctx.Request);
+            if (messages.Single() != "warm-up")
+            {
+                if (Interlocked.Increment(ref started) == 6) allStarted.TrySetResult();
+                await release.Task;
+            }
             RawWire.StartResponse(ctx.Response);
             await RawWire.WriteMessageAsync(ctx.Response, "done");
             RawWire.AppendStatus(ctx.Response, 0);
@@ -454,8 +464,12 @@ public sealed class RawServerTests
         using var channel = GrpcChannel.ForAddress(server.Address);
         var invoker = channel.CreateCallInvoker();
 
+        // One call first, so the client has the server's SETTINGS (2 streams per connection) before the burst.
+        await invoker.AsyncUnaryCall(EchoMethods.Unary, null, Options(), "warm-up");
         var calls = Enumerable.Range(0, 6).Select(i => invoker.AsyncUnaryCall(EchoMethods.Unary, null, Options(), "s" + i).ResponseAsync).ToArray();
-        await allStarted.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct); // all six run at once: impossible on one connection
+        // All six run at once, impossible on one connection. (A failed call would show up here rather than as a hang.)
+        await Task.WhenAny(allStarted.Task, Task.WhenAll(calls)).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.True(allStarted.Task.IsCompleted, "not all six calls reached the server at the same time");
         release.SetResult();
         await Task.WhenAll(calls);
         Assert.True(connections.Count >= 3, $"expected at least 3 connections, saw {connections.Count}");

@@ -73,4 +73,19 @@ public class GeneratedClientTests
 
         Assert.Equal("/mesh.codegen_test.v1.Task/Run", _invoker.Last.Method.FullName);
     }
+
+    [Fact]
+    public void A_client_made_from_a_channel_calls_through_the_channel_invoker()
+    {
+        var client = new Catalog.CatalogClient(new InvokerChannel(_invoker));
+
+        client.GetItem(new GetItemRequest(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Same(Catalog.__Method_GetItem, _invoker.Last.Method);
+    }
+
+    private sealed class InvokerChannel(CallInvoker invoker) : ChannelBase("test")
+    {
+        public override CallInvoker CreateCallInvoker() => invoker;
+    }
 }

@@ -15,7 +15,7 @@ public static class CallInvokerExtensions
         ArgumentNullException.ThrowIfNull(invoker);
         ArgumentNullException.ThrowIfNull(interceptors);
         // Wrap from the last to the first so the first ends up outermost and runs first.
-        for (var i = 0; i < interceptors.Length; i++)
+        for (var i = interceptors.Length - 1; i >= 0; i--)
             invoker = new InterceptingCallInvoker(invoker, interceptors[i]);
         return invoker;
     }

@@ -396,7 +396,7 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
     /// <summary>The deadline timer cancelled the source (Finish's own cancel finds the call already finished).</summary>
     private void OnDeadline()
     {
-        if (!_finished) Finish(new Status(StatusCode.Cancelled, "Deadline Exceeded"), Metadata.Empty, transportFailure: false);
+        if (!_finished) Finish(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), Metadata.Empty, transportFailure: false);
     }
 
     /// <summary>Settles the call's outcome (first caller wins) and releases everything it holds.</summary>
@@ -437,6 +437,10 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
     private Status ResolveFailure(Exception ex, out bool transportFailure)
     {
         transportFailure = false;
+        // Every other reason to cancel settles the status before cancelling; an unsettled call whose source is
+        // cancelled was stopped by the deadline timer (its callbacks may surface the abort before OnDeadline runs).
+        if (_token.IsCancellationRequested && Deadline is not null)
+            return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded", ex);
         if (_requestError is not null) return _requestError.Status;
 
         for (var e = ex; e is not null; e = e.InnerException)
@@ -445,6 +449,11 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
             {
                 case RpcException rpc:
                     return rpc.Status;
+                case HttpProtocolException protocol when _response is null && protocol.ErrorCode is 0x0 or 0x7:
+                    // GOAWAY (or a refused stream) before any response: the server is going away. UNAVAILABLE, and the
+                    // endpoint is suspect.
+                    transportFailure = true;
+                    return new Status(StatusCode.Unavailable, $"The server at {_endpoint} closed the connection before answering: {protocol.Message}", ex);
                 case HttpProtocolException protocol:
                     return ResponseStatus.FromResetCode(protocol.ErrorCode, ex);
                 case HttpRequestException request when IsConnectFailure(request):

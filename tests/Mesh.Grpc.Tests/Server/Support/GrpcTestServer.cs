@@ -36,7 +36,8 @@ public sealed class GrpcTestServer : IAsyncDisposable
         Action<GrpcServiceOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         HttpProtocols protocols = HttpProtocols.Http2,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        ServiceProbe? probe = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new CapturingLoggerProvider();
@@ -46,7 +47,7 @@ public sealed class GrpcTestServer : IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = protocols));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30));
 
-        var probe = new ServiceProbe();
+        probe ??= new ServiceProbe();
         builder.Services.AddSingleton(probe);
         builder.Services.AddGrpc(configure);
         services?.Invoke(builder.Services);

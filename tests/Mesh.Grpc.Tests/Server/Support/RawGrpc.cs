@@ -143,8 +143,19 @@ public sealed class GrpcReply
     public required List<(bool Compressed, byte[] Payload)> Messages { get; init; }
     public required int TrailingBytes { get; init; }
 
-    /// <summary>grpc-status from the trailers, or from the headers of a trailers-only response.</summary>
-    public int? Status => int.TryParse(Trailers.GetValueOrDefault("grpc-status") ?? Headers.GetValueOrDefault("grpc-status"), out var s) ? s : null;
+    /// <summary>
+    /// grpc-status from the trailers, or from the headers of a trailers-only response. A status in the
+    /// headers of a response that also has messages or trailers is malformed: -1.
+    /// </summary>
+    public int? Status
+    {
+        get
+        {
+            var inHeaders = Headers.GetValueOrDefault("grpc-status");
+            if (inHeaders is not null && (Messages.Count > 0 || Trailers.Count > 0 || TrailingBytes > 0)) return -1;
+            return int.TryParse(Trailers.GetValueOrDefault("grpc-status") ?? inHeaders, out var s) ? s : null;
+        }
+    }
 
     public string? Message => Trailers.GetValueOrDefault("grpc-message") ?? Headers.GetValueOrDefault("grpc-message");
 

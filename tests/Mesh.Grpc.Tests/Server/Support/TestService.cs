@@ -117,11 +117,11 @@ public sealed class TestService : TestServiceBase, IDisposable
     public override Task<string> Throw(string request, ServerCallContext context) =>
         throw new InvalidOperationException("secret internals: connection string=" + request);
 
-    /// <summary>Sleeps the requested milliseconds IGNORING the call's token, then answers.</summary>
+    /// <summary>Blocks until the test releases it, IGNORING the call's token (a badly behaved handler), then answers.</summary>
     public override async Task<string> Sleep(string request, ServerCallContext context)
     {
         _probe.Entered.TrySetResult();
-        await Task.Delay(int.Parse(request), CancellationToken.None);
+        await _probe.Release.Task.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
         _probe.HandlerFinished.TrySetResult("woke");
         return "woke";
     }
@@ -156,13 +156,15 @@ public sealed class TestService : TestServiceBase, IDisposable
                 context.ResponseTrailers.Add("trailer-" + entry.Key, entry.Value);
             }
         }
+        context.ResponseTrailers.Add("request-keys", string.Join(",", context.RequestHeaders.Select(e => e.Key)));
         if (request == "headers-first") await context.WriteResponseHeadersAsync(headers);
         else if (request == "status-only")
         {
             context.Status = new Status(StatusCode.NotFound, "nothing here");
             return "ignored";
         }
-        return request + "|" + context.Method + "|" + context.Peer.StartsWith("ipv4:127.0.0.1:", StringComparison.Ordinal);
+        return string.Join("|", request, context.Method, context.Peer.StartsWith("ipv4:127.0.0.1:", StringComparison.Ordinal),
+            context.GetHttpContext().Request.Protocol, context.Deadline == DateTime.MaxValue ? "no-deadline" : "deadline");
     }
 
     public override Task<string> RichError(string request, ServerCallContext context)

@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using Mesh.Hosting.Orchestration;
+
+namespace Mesh.Hosting;
+
+/// <summary>
+/// The app host (Aspire's DistributedApplication): <c>CreateBuilder</c>, add resources, <c>Build()</c>,
+/// <c>Run()</c>. The same model starts the mesh for <c>./mesh up</c> and inside end-to-end tests.
+/// </summary>
+public sealed class DistributedApplication : IAsyncDisposable
+{
+    private readonly Orchestrator _orchestrator;
+    private int _stopped;
+
+    internal DistributedApplication(ApplicationModel model, DistributedApplicationOptions options)
+    {
+        Model = model;
+        Options = options;
+        _orchestrator = new Orchestrator(model, options);
+    }
+
+    /// <summary>A builder configured from the command line: <c>--data DIR</c>, <c>--no-build</c>.</summary>
+    public static IDistributedApplicationBuilder CreateBuilder(string[] args)
+    {
+        var options = new DistributedApplicationOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--data" when i + 1 < args.Length: options.DataDirectory = Path.GetFullPath(args[++i]); break;
+                case "--no-build": options.BuildProjects = false; break;
+                case "--no-console": options.InteractiveConsole = false; break;
+            }
+        }
+        return new DistributedApplicationBuilder(options);
+    }
+
+    public static IDistributedApplicationBuilder CreateBuilder(DistributedApplicationOptions options) => new DistributedApplicationBuilder(options);
+
+    public ApplicationModel Model { get; }
+    public DistributedApplicationOptions Options { get; }
+
+    /// <summary>Every running instance (servers, databases, replicas) with its state.</summary>
+    public IReadOnlyList<ResourceInstance> Instances => _orchestrator.Instances;
+
+    public IReadOnlyList<ResourceInstance> InstancesOf(string resourceName) => _orchestrator.InstancesOf(Model[resourceName]);
+
+    /// <summary>The environment one replica of a process receives (Aspire's names and formats).</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentFor(string resourceName, int replica = 0) =>
+        _orchestrator.EnvironmentFor((ProcessResource)Model[resourceName], replica);
+
+    /// <summary>Starts everything; completes when every resource is healthy, or throws naming the one that failed.</summary>
+    public Task StartAsync(CancellationToken ct = default) => _orchestrator.StartAsync(ct);
+
+    /// <summary>Kills one replica as a crash would; its supervisor restarts it.</summary>
+    public void Restart(string resourceName, int replica = 0) =>
+        _orchestrator.Supervisors.First(s => s.Instance.Resource.Name == resourceName && s.Instance.Replica == replica).Restart();
+
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await _orchestrator.StopAsync();
+    }
+
+    /// <summary>Starts, shows the start-up view and URLs, runs until Ctrl+C / SIGTERM, then stops everything.</summary>
+    public async Task<int> RunAsync(CancellationToken ct = default)
+    {
+        var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Cancel(stopping); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Cancel(stopping); });
+        var view = new StartupView(this);
+        try
+        {
+            await view.ShowWhileAsync(StartAsync(stopping.Token));
+        }
+        catch (ServerStartException ex)
+        {
+            view.Failed(ex);
+            await StopAsync();
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            await StopAsync();
+            return 130;
+        }
+        view.Ready();
+        try { await Task.Delay(Timeout.Infinite, stopping.Token); }
+        catch (OperationCanceledException) { }
+        view.Stopping();
+        await StopAsync();
+        return 0;
+    }
+
+    public void Run() => Environment.ExitCode = RunAsync().GetAwaiter().GetResult();
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private static void Cancel(CancellationTokenSource cts)
+    {
+        try { cts.Cancel(); } catch (ObjectDisposedException) { }
+    }
+}

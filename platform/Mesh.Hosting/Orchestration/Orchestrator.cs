@@ -1,0 +1,224 @@
+using Mesh.Hosting.Servers;
+
+namespace Mesh.Hosting.Orchestration;
+
+/// <summary>
+/// Runs an <see cref="ApplicationModel"/>: every resource starts as soon as what it waits for is healthy
+/// (independent resources start in parallel); a failure stops everything already started and reports
+/// the failing resource with its log tail; stop is the reverse, bounded by the stop timeout.
+/// </summary>
+internal sealed class Orchestrator
+{
+    private readonly ApplicationModel _model;
+    private readonly DistributedApplicationOptions _options;
+    private readonly PortAllocator _ports = new();
+    private readonly Dictionary<IResource, List<ResourceInstance>> _instances = new();
+    private readonly List<ReplicaSupervisor> _supervisors = new();
+    private readonly List<Func<Task>> _serverStops = new();
+    private readonly Lock _gate = new();
+
+    public Orchestrator(ApplicationModel model, DistributedApplicationOptions options)
+    {
+        _model = model;
+        _options = options;
+        foreach (var resource in model.Resources)
+        {
+            AllocateServerPort(resource);
+            _instances[resource] = CreateInstances(resource);
+        }
+    }
+
+    /// <summary>Every server gets its port now, so every connection string is known before anything starts.</summary>
+    private static void AllocateServerPort(IResource resource)
+    {
+        switch (resource)
+        {
+            case PostgresServerResource pg: pg.Port ??= Processes.LoopbackPorts.GetFree(); break;
+            case RedisResource redis: redis.Port ??= Processes.LoopbackPorts.GetFree(); break;
+            case RabbitMQServerResource rabbit: rabbit.Port ??= Processes.LoopbackPorts.GetFree(); break;
+        }
+    }
+
+    /// <summary>The environment replica <paramref name="replica"/> of a process receives.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentFor(ProcessResource process, int replica) =>
+        ProcessEnvironment.For(process, replica, _ports.PortOf, _options.OtlpEndpoint);
+
+    public IReadOnlyList<ResourceInstance> Instances => _model.Resources.SelectMany(r => _instances[r]).ToArray();
+    public IReadOnlyList<ResourceInstance> InstancesOf(IResource resource) => _instances[resource];
+    public IReadOnlyList<ReplicaSupervisor> Supervisors { get { lock (_gate) return _supervisors.ToArray(); } }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (_options.BuildProjects)
+            await ProjectBuilder.BuildAsync(_model.Resources.OfType<ProjectResource>(), _options.Configuration, ct);
+
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var ready = new Dictionary<IResource, Task>();
+        foreach (var resource in _model.StartOrder)
+        {
+            var deps = ModelDependencies(resource).Select(d => ready[d]).ToArray();
+            ready[resource] = StartWhenReadyAsync(resource, deps, failed);
+        }
+        try
+        {
+            await Task.WhenAll(ready.Values);
+        }
+        catch
+        {
+            failed.Cancel();
+            var first = ready.Values.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!)
+                .FirstOrDefault(e => e is not OperationCanceledException);
+            try { await Task.WhenAll(ready.Values); } catch { /* every failure observed */ }
+            await StopAsync();
+            if (first is not null) throw first;
+            throw;
+        }
+    }
+
+    private async Task StartWhenReadyAsync(IResource resource, Task[] dependencies, CancellationTokenSource failed)
+    {
+        await Task.WhenAll(dependencies);
+        failed.Token.ThrowIfCancellationRequested();
+        try
+        {
+            await StartResourceAsync(resource, failed.Token);
+        }
+        catch
+        {
+            failed.Cancel();
+            throw;
+        }
+    }
+
+    private async Task StartResourceAsync(IResource resource, CancellationToken ct)
+    {
+        var instances = _instances[resource];
+        var logs = Path.Combine(_options.DataDirectory, "logs");
+        switch (resource)
+        {
+            case PostgresServerResource pg:
+                await StartServerAsync(instances[0], async () =>
+                {
+                    var server = await PostgresServer.StartAsync(new PostgresOptions
+                    {
+                        DataDirectory = Path.Combine(_options.DataDirectory, pg.Name), Port = pg.Port!.Value, Ephemeral = _options.Ephemeral,
+                        LogFile = Path.Combine(logs, pg.Name + ".log"), StartTimeout = _options.StartTimeout,
+                    }, ct);
+                    pg.Server = server;
+                    return (server.Process, server.StopAsync, new Uri($"tcp://localhost:{server.Port}"));
+                });
+                break;
+            case PostgresDatabaseResource db:
+                instances[0].SetState(ResourceState.Starting);
+                await db.Server.Server!.CreateDatabaseAsync(db.DatabaseName, ct);
+                instances[0].SetState(ResourceState.Running);
+                // A database stops with its server; nothing of its own to stop.
+                lock (_gate) _serverStops.Add(() => { instances[0].SetState(ResourceState.Stopped); return Task.CompletedTask; });
+                break;
+            case RedisResource redis:
+                await StartServerAsync(instances[0], async () =>
+                {
+                    var server = await RedisServer.StartAsync(new RedisOptions
+                    {
+                        DataDirectory = Path.Combine(_options.DataDirectory, redis.Name), Port = redis.Port!.Value, Ephemeral = _options.Ephemeral,
+                        LogFile = Path.Combine(logs, redis.Name + ".log"), StartTimeout = _options.StartTimeout,
+                    }, ct);
+                    redis.Server = server;
+                    return (server.Process, server.StopAsync, new Uri($"tcp://localhost:{server.Port}"));
+                });
+                break;
+            case RabbitMQServerResource rabbit:
+                await StartServerAsync(instances[0], async () =>
+                {
+                    var server = await RabbitMqServer.StartAsync(new RabbitMqOptions
+                    {
+                        DataDirectory = Path.Combine(_options.DataDirectory, rabbit.Name), Port = rabbit.Port!.Value,
+                        LogFile = Path.Combine(logs, rabbit.Name + ".log"), StartTimeout = _options.StartTimeout,
+                    }, ct);
+                    rabbit.Server = server;
+                    return (server.Process, server.StopAsync, new Uri($"amqp://localhost:{server.Port}"));
+                });
+                break;
+            case ProcessResource process:
+                await Task.WhenAll(instances.Select(instance =>
+                {
+                    var env = EnvironmentFor(process, instance.Replica);
+                    var supervisor = new ReplicaSupervisor(process, instance, env, Path.Combine(logs, instance.DisplayName + ".log"));
+                    lock (_gate) _supervisors.Add(supervisor);
+                    return supervisor.StartAsync(_options.StartTimeout, ct);
+                }));
+                break;
+            default:
+                throw new NotSupportedException($"Resource '{resource.Name}' of type {resource.GetType().Name} cannot be run.");
+        }
+    }
+
+    private async Task StartServerAsync(ResourceInstance instance, Func<Task<(Processes.ChildProcess Process, Func<Task> Stop, Uri Endpoint)>> start)
+    {
+        instance.SetState(ResourceState.Starting);
+        try
+        {
+            var (process, stop, endpoint) = await start();
+            lock (_gate) _serverStops.Add(async () =>
+            {
+                instance.SetState(ResourceState.Stopping);
+                await stop();
+                instance.SetState(ResourceState.Stopped);
+            });
+            instance.Pid = process.Pid;
+            instance.Log = process.Log;
+            instance.StartedAt = DateTime.UtcNow;
+            instance.Endpoints = new Dictionary<string, Uri> { ["tcp"] = endpoint };
+            instance.SetState(ResourceState.Running);
+        }
+        catch (Exception ex)
+        {
+            instance.SetState(ResourceState.Failed, ex.Message.Split(Environment.NewLine)[0]);
+            throw;
+        }
+    }
+
+    /// <summary>Stops processes first (they use the servers), then servers; all within the stop timeout.</summary>
+    public async Task StopAsync()
+    {
+        ReplicaSupervisor[] supervisors;
+        Func<Task>[] serverStops;
+        lock (_gate)
+        {
+            supervisors = _supervisors.ToArray();
+            serverStops = _serverStops.ToArray();
+            _supervisors.Clear();
+            _serverStops.Clear();
+        }
+        var half = TimeSpan.FromTicks(_options.StopTimeout.Ticks / 2);
+        await Task.WhenAll(supervisors.Select(s => s.StopAsync(half)));
+        await Task.WhenAll(serverStops.Select(stop => stop()));
+    }
+
+    private IEnumerable<IResource> ModelDependencies(IResource resource) => ApplicationModel.Dependencies(resource);
+
+    private List<ResourceInstance> CreateInstances(IResource resource)
+    {
+        switch (resource)
+        {
+            case ProcessResource process:
+                return Enumerable.Range(0, process.Replicas).Select(i =>
+                {
+                    var instance = new ResourceInstance(resource, i, ProcessEnvironment.ReplicaName(process, i),
+                        process is ProjectResource ? "project" : "executable");
+                    instance.Endpoints = process.Endpoints.ToDictionary(e => e.Name, e => new Uri($"{e.Scheme}://127.0.0.1:{_ports.PortOf(process, e, i)}"));
+                    return instance;
+                }).ToList();
+            default:
+                var kind = resource switch
+                {
+                    PostgresServerResource => "postgres",
+                    PostgresDatabaseResource => "database",
+                    RedisResource => "redis",
+                    RabbitMQServerResource => "rabbitmq",
+                    _ => "resource",
+                };
+                return [new ResourceInstance(resource, 0, resource.Name, kind)];
+        }
+    }
+}
