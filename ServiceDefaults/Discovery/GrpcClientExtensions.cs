@@ -1,6 +1,7 @@
 using Mesh.Grpc.Client;
 using Mesh.ServiceDefaults.Discovery;
 using Mesh.ServiceDefaults.Resilience;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
@@ -22,6 +23,9 @@ public static class GrpcClientExtensions
         services.AddOptions();
         services.AddOptions<DiscoveryOptions>().BindConfiguration(DiscoveryOptions.SectionName);
         services.TryAddSingleton<ServiceChannels>();
+        // Every client starts from Mesh:Resilience, then its own adjustments.
+        services.AddOptions<GrpcResilienceOptions>(service).Configure<IConfiguration>((options, configuration) =>
+            configuration.GetSection(GrpcResilienceOptions.SectionName).Bind(options));
         if (configure is not null) services.Configure(service, configure);
         services.AddTransient(sp => CreateClient<TClient>(sp.GetRequiredService<ServiceChannels>().Get(service).Invoker));
         return services;

@@ -74,7 +74,7 @@ internal sealed class ResilientUnaryCall<TRequest, TResponse> where TRequest : c
         try
         {
             var response = await attempt.ResponseAsync.ConfigureAwait(false);
-            Interlocked.CompareExchange(ref _winner, attempt, null);
+            _ = Interlocked.CompareExchange(ref _winner, attempt, null);
             return response;
         }
         catch (RpcException)

@@ -77,6 +77,7 @@ internal sealed class ReplicaSupervisor
             ct.ThrowIfCancellationRequested();
             if (!process.IsRunning)
             {
+                await process.WaitForExitAsync(TimeSpan.FromSeconds(5)); // its last output is in the log
                 Instance.SetState(ResourceState.Failed, $"exited with code {process.ExitCode}");
                 throw new ServerStartException(Instance.DisplayName, $"the process exited with code {process.ExitCode} before it was healthy", process.Log.ToString());
             }

@@ -36,8 +36,13 @@ internal sealed class StartupView(DistributedApplication app)
     {
         Console.WriteLine();
         Console.WriteLine("The mesh is running. Ctrl+C stops everything.");
-        foreach (var instance in app.Instances.Where(i => i.Endpoints.Count > 0))
-            Console.WriteLine($"  {instance.DisplayName,-20} {string.Join("  ", instance.Endpoints.Select(e => $"{e.Key}: {e.Value}"))}");
+        foreach (var instance in app.Instances)
+        {
+            if (instance.Resource is IResourceWithConnectionString cs)
+                Console.WriteLine($"  {instance.DisplayName,-20} ConnectionStrings__{cs.Name} = {cs.GetConnectionString()}");
+            else if (instance.Endpoints.Count > 0)
+                Console.WriteLine($"  {instance.DisplayName,-20} {string.Join("  ", instance.Endpoints.Select(e => $"{e.Key}: {e.Value}"))}");
+        }
         Console.WriteLine($"  logs: {Path.Combine(app.Options.DataDirectory, "logs")}");
     }
 

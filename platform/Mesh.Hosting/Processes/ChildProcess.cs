@@ -46,7 +46,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public bool IsRunning => !_process.HasExited;
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    /// <summary>Completes when the process exits.</summary>
+    /// <summary>Completes when the process has exited and everything it printed has been read into the log.</summary>
     public Task Exited { get; private set; } = Task.CompletedTask;
 
     public static ChildProcess Start(ChildProcessSpec spec)
@@ -84,9 +84,6 @@ public sealed class ChildProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Add(e.Data); };
 
         var child = new ChildProcess(spec, process, log);
-        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.Exited += (_, _) => { ChildProcessRegistry.Remove(child); exited.TrySetResult(); };
-        child.Exited = exited.Task;
         try
         {
             process.Start();
@@ -101,7 +98,19 @@ public sealed class ChildProcess : IAsyncDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        child.Exited = child.WaitForExitAndOutputAsync();
         return child;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for <see cref="Exited"/>; false if it has not happened.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout) => await Task.WhenAny(Exited, Task.Delay(timeout)) == Exited;
+
+    private async Task WaitForExitAndOutputAsync()
+    {
+        // WaitForExitAsync also waits for redirected stdout/stderr to reach end of file, so a failing
+        // server's last words are in the log before anyone quotes it.
+        await _process.WaitForExitAsync();
+        ChildProcessRegistry.Remove(this);
     }
 
     internal void SendStopSignal()

@@ -68,7 +68,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var port = options.Port == 0 ? LoopbackPorts.GetFree() : options.Port;
         var distPort = LoopbackPorts.GetFree();
         var epmdPort = LoopbackPorts.GetFree();
-        var nodeName = $"mesh{port}@localhost";
+        // Every broker has its own epmd, so one constant node name cannot clash — and it must stay the
+        // same across runs: RabbitMQ keeps its state (queues, messages) per node name.
+        const string nodeName = "mesh@localhost";
         var pidFile = Path.Combine(dir, "rabbit.pid");
 
         foreach (var sub in new[] { "mnesia", "log", "home" }) Directory.CreateDirectory(Path.Combine(dir, sub));

@@ -13,7 +13,10 @@ internal static class ServerReadiness
         {
             ct.ThrowIfCancellationRequested();
             if (!process.IsRunning)
+            {
+                await process.WaitForExitAsync(TimeSpan.FromSeconds(5)); // its last output is in the log
                 throw new ServerStartException(process.Name, $"the process exited with code {process.ExitCode} before it was ready", process.Log.ToString());
+            }
             try
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);

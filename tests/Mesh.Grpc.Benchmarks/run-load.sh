@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Load benchmark of Mesh.Grpc against two reference gRPC servers, in one run on this machine:
+#   ours    Mesh.Grpc on Kestrel (tests/Mesh.Grpc.Benchmarks `serve`, Release)
+#   cpp     C++ gRPC from Debian's libgrpc++ (reference/cpp/bench_server.cc, callback API)
+#   grpcjs  @grpc/grpc-js (reference/node/bench-server.js)
+# all serving grpc.testing.TestService. Each server in turn runs pinned to core 0 (taskset -c 0) while
+# h2load (nghttp2) runs pinned to core 1, on loopback, for a fixed duration:
+#   unary      UnaryCall, 64-byte request and response payloads, -c CLIENTS -m STREAMS   -> RPS, p50, p99
+#   streaming  StreamingOutputCall asking for 1000 responses of 16 bytes              -> messages/s
+# Optional --dotnet-client also measures streaming with Mesh.Grpc's own client (on core 1).
+#
+#   tests/Mesh.Grpc.Benchmarks/run-load.sh [--duration S] [--warmup S] [--clients C] [--streams M]
+#                                          [--stream-clients C] [--stream-streams M] [--servers "ours cpp grpcjs"]
+#                                          [--dotnet-client]
+# Installs what it needs when missing (Debian packages need root), builds into .mesh/bench/ and
+# bin/obj (never committed), prints a table and writes it to .mesh/bench/results/<timestamp>.txt.
+# Every server it starts is stopped by pid on exit, including Ctrl+C.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+WORK="$ROOT/.mesh/bench"
+NODE_DIR="$ROOT/tests/node"
+
+DURATION=10; WARMUP=3; CLIENTS=8; STREAMS=16; STREAM_CLIENTS=1; STREAM_STREAMS=8
+SERVERS="ours cpp grpcjs"; DOTNET_CLIENT=0
+UNARY_SIZE=64; STREAM_MESSAGES=1000; STREAM_SIZE=16
+SERVER_CORE=0; CLIENT_CORE=1
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --clients) CLIENTS="$2"; shift 2 ;;
+    --streams) STREAMS="$2"; shift 2 ;;
+    --stream-clients) STREAM_CLIENTS="$2"; shift 2 ;;
+    --stream-streams) STREAM_STREAMS="$2"; shift 2 ;;
+    --servers) SERVERS="$2"; shift 2 ;;
+    --dotnet-client) DOTNET_CLIENT=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "run-load.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*" >&2; }
+
+# ---- stop every server we started, by pid, whatever way we leave ----
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# ---- prerequisites ----
+APT_PACKAGES=(nghttp2-client grpc-proto libgrpc++-dev protobuf-compiler-grpc protobuf-compiler pkg-config g++ nodejs npm)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nodejs may come from elsewhere than Debian (e.g. nodesource): then node/npm on PATH are enough.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=($(printf '%s\n' "${missing[@]}" | grep -vx -e nodejs -e npm || true))
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then log "missing Debian packages: ${missing[*]} (sudo apt-get install -y ${missing[*]})"; exit 1; fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ! -d "$NODE_DIR/node_modules/@grpc/grpc-js" ]; then
+  log "installing npm packages in tests/node"
+  (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+if [ "$(nproc)" -lt 2 ]; then log "needs 2 cores (server on core $SERVER_CORE, client on core $CLIENT_CORE)"; exit 1; fi
+
+# ---- build ----
+mkdir -p "$WORK/results" "$WORK/logs"
+log "building the C++ reference server"
+CPP_BIN="$("$HERE/reference/cpp/build.sh" "$WORK/cpp")"
+log "building tests/Mesh.Grpc.Benchmarks (Release)"
+dotnet build "$HERE/Mesh.Grpc.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+BENCH_DLL="$HERE/bin/Release/net10.0/Mesh.Grpc.Benchmarks.dll"
+dotnet "$BENCH_DLL" request-bodies --out "$WORK/bodies" --unary-size "$UNARY_SIZE" \
+  --stream-messages "$STREAM_MESSAGES" --stream-size "$STREAM_SIZE" >/dev/null
+
+server_command() {
+  case "$1" in
+    ours)   echo "dotnet $BENCH_DLL serve --port 0" ;;
+    cpp)    echo "$CPP_BIN --port 0" ;;
+    grpcjs) echo "node $HERE/reference/node/bench-server.js --port 0" ;;
+    *) log "unknown server '$1' (ours, cpp, grpcjs)"; exit 2 ;;
+  esac
+}
+
+# Starts a server on the server core; sets SERVER_PID and SERVER_PORT.
+start_server() {
+  local name="$1" out="$WORK/logs/$1.log"
+  : >"$out"
+  # shellcheck disable=SC2046
+  taskset -c "$SERVER_CORE" $(server_command "$name") >"$out" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for _ in $(seq 1 300); do
+    if grep -q "listening" "$out"; then
+      SERVER_PORT="$(grep -m1 listening "$out" | grep -oE '[0-9]+$')"
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "$name exited:"; cat "$out" >&2; exit 1; }
+    sleep 0.1
+  done
+  log "$name did not print 'listening' within 30 s"; cat "$out" >&2; exit 1
+}
+
+stop_server() {
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 25); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  local kept=() pid
+  for pid in "${PIDS[@]}"; do [ "$pid" = "$SERVER_PID" ] || kept+=("$pid"); done
+  PIDS=("${kept[@]}")
+}
+
+# CPU seconds (user+system) the process has used so far.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# One call checked end to end: HTTP 200 and grpc-status 0 in the trailers (h2load only sees HTTP status).
+check_grpc_ok() {
+  local path="$1" body="$2" out
+  out="$(nghttp -v -H 'content-type: application/grpc' -H 'te: trailers' -d "$body" "http://127.0.0.1:$SERVER_PORT$path" 2>&1 | tr -d '\0' || true)"
+  if ! grep -aq "grpc-status: 0" <<<"$out"; then
+    log "sanity call $path did not return grpc-status 0:"; grep -a -E ":status|grpc-" <<<"$out" >&2 || true; exit 1
+  fi
+}
+
+# h2load on the client core against the current server. Args: name, path, body, clients, streams.
+# Leaves the h2load output in $WORK/logs/NAME.h2load and per-request times in NAME.times.
+run_h2load() {
+  local name="$1" path="$2" body="$3" c="$4" m="$5"
+  taskset -c "$CLIENT_CORE" h2load -D "$DURATION" --warm-up-time "$WARMUP" -c "$c" -m "$m" -t 1 \
+    -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
+    --log-file "$WORK/logs/$name.times" \
+    "http://127.0.0.1:$SERVER_PORT$path" >"$WORK/logs/$name.h2load" 2>&1
+}
+
+# "requests: N total, N started, N done, N succeeded, N failed ..." -> failures must be zero.
+h2load_field() { grep -m1 "^requests:" "$1" | grep -oE "[0-9]+ $2" | grep -oE '^[0-9]+'; }
+h2load_rps() { grep -m1 "^finished in" "$1" | grep -oE '[0-9.]+ req/s' | grep -oE '^[0-9.]+'; }
+
+# p-th percentile (0-100) of the request durations (3rd column, microseconds) -> milliseconds.
+percentile_ms() {
+  awk '{ print $3 }' "$1" | sort -n | awk -v p="$2" '{ v[NR] = $1 } END {
+    if (NR == 0) { print "n/a"; exit }
+    i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR
+    printf "%.2f", v[i] / 1000 }'
+}
+
+declare -A RPS P50 P99 UCPU MPS SCPU NETMPS LOAD
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+RESULT="$WORK/results/$STAMP.txt"
+
+for name in $SERVERS; do
+  LOAD[$name]="$(cut -d' ' -f1-3 /proc/loadavg)"
+  log "$name: starting on core $SERVER_CORE (load average ${LOAD[$name]})"
+  start_server "$name"
+  check_grpc_ok /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin"
+  check_grpc_ok /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin"
+
+  log "$name: unary, h2load -c $CLIENTS -m $STREAMS for ${DURATION}s (+${WARMUP}s warm-up)"
+  before="$(cpu_seconds "$SERVER_PID")"
+  run_h2load "$name-unary" /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin" "$CLIENTS" "$STREAMS"
+  after="$(cpu_seconds "$SERVER_PID")"
+  log_file="$WORK/logs/$name-unary.h2load"
+  failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
+  [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name unary: failed requests"; cat "$log_file" >&2; exit 1; }
+  RPS[$name]="$(h2load_rps "$log_file")"
+  P50[$name]="$(percentile_ms "$WORK/logs/$name-unary.times" 50)"
+  P99[$name]="$(percentile_ms "$WORK/logs/$name-unary.times" 99)"
+  # Share of the server's core used over warm-up + measurement: ~100% means the server was the bottleneck.
+  UCPU[$name]="$(awk -v a="$before" -v b="$after" -v d="$((DURATION + WARMUP))" 'BEGIN { printf "%.0f%%", (b - a) / d * 100 }')"
+
+  log "$name: streaming, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call"
+  before="$(cpu_seconds "$SERVER_PID")"
+  run_h2load "$name-stream" /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin" "$STREAM_CLIENTS" "$STREAM_STREAMS"
+  after="$(cpu_seconds "$SERVER_PID")"
+  log_file="$WORK/logs/$name-stream.h2load"
+  failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
+  [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name streaming: failed requests"; cat "$log_file" >&2; exit 1; }
+  MPS[$name]="$(awk -v r="$(h2load_rps "$log_file")" -v n="$STREAM_MESSAGES" 'BEGIN { printf "%.0f", r * n }')"
+  SCPU[$name]="$(awk -v a="$before" -v b="$after" -v d="$((DURATION + WARMUP))" 'BEGIN { printf "%.0f%%", (b - a) / d * 100 }')"
+
+  if [ "$DOTNET_CLIENT" = 1 ]; then
+    log "$name: streaming with Mesh.Grpc's client on core $CLIENT_CORE"
+    NETMPS[$name]="$(taskset -c "$CLIENT_CORE" dotnet "$BENCH_DLL" stream-client --port "$SERVER_PORT" --seconds "$DURATION" \
+      --streams "$STREAM_STREAMS" --stream-messages "$STREAM_MESSAGES" --stream-size "$STREAM_SIZE" | grep -oE '[0-9]+ messages/s' | grep -oE '^[0-9]+')"
+  fi
+  stop_server
+done
+
+ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+
+{
+  echo "Mesh.Grpc load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(uname -r)"
+  echo "server pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE; ${DURATION}s measured after ${WARMUP}s warm-up"
+  echo "unary: UnaryCall, ${UNARY_SIZE}-byte payload each way, h2load -c $CLIENTS -m $STREAMS"
+  echo "streaming: StreamingOutputCall, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS"
+  echo
+  printf '%-8s %12s %9s %9s %9s %14s %9s' server "unary RPS" "p50 ms" "p99 ms" "cpu" "stream msg/s" "cpu"
+  [ "$DOTNET_CLIENT" = 1 ] && printf ' %18s' "msg/s (our client)"
+  printf '  %s\n' "load avg at start"
+  for name in $SERVERS; do
+    printf '%-8s %12s %9s %9s %9s %14s %9s' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${UCPU[$name]}" "${MPS[$name]}" "${SCPU[$name]}"
+    [ "$DOTNET_CLIENT" = 1 ] && printf ' %18s' "${NETMPS[$name]:-}"
+    printf '  %s\n' "${LOAD[$name]}"
+  done
+  echo
+  case " $SERVERS " in *" ours "*)
+    case " $SERVERS " in *" cpp "*)
+      echo "ours/cpp:    unary RPS $(ratio "${RPS[ours]}" "${RPS[cpp]}") (target >= 0.90x), streaming msg/s $(ratio "${MPS[ours]}" "${MPS[cpp]}")" ;;
+    esac
+    case " $SERVERS " in *" grpcjs "*)
+      echo "ours/grpcjs: unary RPS $(ratio "${RPS[ours]}" "${RPS[grpcjs]}"), streaming msg/s $(ratio "${MPS[ours]}" "${MPS[grpcjs]}")" ;;
+    esac
+    echo "ours streaming: ${MPS[ours]} msg/s (target >= 200000)" ;;
+  esac
+  echo "cpu = share of the server's one core used during the run (~100% = server-bound)"
+  echo "load average (1/5/15 min) at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$RESULT"
+log "results: $RESULT, raw h2load output: $WORK/logs/"

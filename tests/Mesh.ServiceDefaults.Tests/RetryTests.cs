@@ -1,0 +1,111 @@
+using Mesh.ServiceDefaults.Tests.Proto;
+using Mesh.ServiceDefaults.Tests.Support;
+
+namespace Mesh.ServiceDefaults.Tests;
+
+/// <summary>Retries follow the proto's idempotency level and the status code; the server's counters are the proof.</summary>
+public sealed class RetryTests : IAsyncLifetime
+{
+    private ServiceHost _server = null!;
+    private TestClient _caller = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await ServiceHost.StartAsync("retry");
+        _caller = TestClient.For([_server.GrpcAddress], o =>
+        {
+            o.Default.InitialBackoff = TimeSpan.FromMilliseconds(5);
+            o.CircuitBreaker.Enabled = false; // these tests are about retries alone
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _caller.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_method_without_an_idempotency_level_is_attempted_exactly_once()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => _caller.Client.ActAsync(
+            new ProbeRequest { Key = "act", FailCode = (int)StatusCode.Unavailable, FailTimes = -1 }, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(1, _server.State.AttemptsOf("act"));
+    }
+
+    [Fact]
+    public async Task An_idempotent_method_is_retried_on_unavailable_and_succeeds()
+    {
+        var reply = await _caller.Client.PutAsync(
+            new ProbeRequest { Key = "put", FailCode = (int)StatusCode.Unavailable, FailTimes = 2 }, cancellationToken: Ct);
+
+        Assert.Equal(3, reply.Attempts);
+        Assert.Equal(3, _server.State.AttemptsOf("put"));
+    }
+
+    [Fact]
+    public async Task A_call_carrying_an_idempotency_key_is_retried_whatever_the_method()
+    {
+        var headers = new Metadata { { "idempotency-key", "3f1c" } };
+        var reply = await _caller.Client.ActAsync(
+            new ProbeRequest { Key = "keyed", FailCode = (int)StatusCode.Unavailable, FailTimes = 1 }, headers, cancellationToken: Ct);
+
+        Assert.Equal(2, reply.Attempts);
+    }
+
+    [Theory]
+    [InlineData(StatusCode.InvalidArgument)]
+    [InlineData(StatusCode.FailedPrecondition)]
+    [InlineData(StatusCode.Internal)]
+    [InlineData(StatusCode.Aborted)]
+    public async Task A_status_other_than_unavailable_is_never_retried(StatusCode status)
+    {
+        var key = "status-" + status;
+        var error = await Assert.ThrowsAsync<RpcException>(() => _caller.Client.PutAsync(
+            new ProbeRequest { Key = key, FailCode = (int)status, FailTimes = -1 }, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(status, error.StatusCode);
+        Assert.Equal(1, _server.State.AttemptsOf(key));
+    }
+
+    [Fact]
+    public async Task A_retried_call_reports_the_status_and_trailers_of_its_last_attempt()
+    {
+        using var call = _caller.Client.ReadAsync(new ProbeRequest { Key = "state", FailCode = (int)StatusCode.Unavailable, FailTimes = 1 }, cancellationToken: Ct);
+        await call;
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.NotNull(await call.ResponseHeadersAsync);
+    }
+
+    [Fact]
+    public async Task The_retry_budget_caps_attempts_when_every_call_fails()
+    {
+        var clock = new ManualClock(); // a frozen window: the cap cannot depend on how long the calls take
+        await using var budgeted = TestClient.For([_server.GrpcAddress], o =>
+        {
+            o.TimeProvider = clock;
+            o.Default.MaxAttempts = 3;
+            o.Default.InitialBackoff = TimeSpan.FromMilliseconds(1);
+            o.RetryBudget.Ratio = 0.1;
+            o.RetryBudget.MinRetries = 5;
+            o.CircuitBreaker.Enabled = false;
+        }, name: "budgeted");
+        const int calls = 50;
+        var before = _server.State.Total;
+
+        for (var i = 0; i < calls; i++)
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => budgeted.Client.PutAsync(
+                new ProbeRequest { Key = $"outage-{i}", FailCode = (int)StatusCode.Unavailable, FailTimes = -1 }, cancellationToken: Ct).ResponseAsync);
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        }
+
+        var attempts = _server.State.Total - before;
+        // Without a budget: 3 × 50 = 150. With it: 50 + at most 10% of 50 + the floor of 5.
+        Assert.InRange(attempts, calls + 1, calls + (int)(calls * 0.1) + 5);
+    }
+}
