@@ -11,7 +11,8 @@
 #
 #   tests/Mesh.Grpc.Benchmarks/run-load.sh [--duration S] [--warmup S] [--clients C] [--streams M]
 #                                          [--stream-clients C] [--stream-streams M] [--servers "ours cpp grpcjs"]
-#                                          [--dotnet-client]
+#                                          [--rounds N] [--dotnet-client]
+# Servers take turns (ours, cpp, grpcjs, ours, cpp, …) for --rounds rounds (default 3); the table shows medians.
 # Installs what it needs when missing (Debian packages need root), builds into .mesh/bench/ and
 # bin/obj (never committed), prints a table and writes it to .mesh/bench/results/<timestamp>.txt.
 # Every server it starts is stopped by pid on exit, including Ctrl+C.
@@ -23,7 +24,7 @@ WORK="$ROOT/.mesh/bench"
 NODE_DIR="$ROOT/tests/node"
 
 DURATION=10; WARMUP=3; CLIENTS=8; STREAMS=16; STREAM_CLIENTS=1; STREAM_STREAMS=8
-SERVERS="ours cpp grpcjs"; DOTNET_CLIENT=0
+SERVERS="ours cpp grpcjs"; DOTNET_CLIENT=0; ROUNDS=3
 UNARY_SIZE=64; STREAM_MESSAGES=1000; STREAM_SIZE=16
 SERVER_CORE=0; CLIENT_CORE=1
 
@@ -37,7 +38,8 @@ while [ $# -gt 0 ]; do
     --stream-streams) STREAM_STREAMS="$2"; shift 2 ;;
     --servers) SERVERS="$2"; shift 2 ;;
     --dotnet-client) DOTNET_CLIENT=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run-load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -86,7 +88,7 @@ mkdir -p "$WORK/results" "$WORK/logs"
 log "building the C++ reference server"
 CPP_BIN="$("$HERE/reference/cpp/build.sh" "$WORK/cpp")"
 log "building tests/Mesh.Grpc.Benchmarks (Release)"
-dotnet build "$HERE/Mesh.Grpc.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+dotnet build "$HERE/Mesh.Grpc.Benchmarks.csproj" -c Release -nologo -v quiet "-clp:ErrorsOnly;NoSummary" >&2
 BENCH_DLL="$HERE/bin/Release/net10.0/Mesh.Grpc.Benchmarks.dll"
 dotnet "$BENCH_DLL" request-bodies --out "$WORK/bodies" --unary-size "$UNARY_SIZE" \
   --stream-messages "$STREAM_MESSAGES" --stream-size "$STREAM_SIZE" >/dev/null
@@ -165,13 +167,24 @@ percentile_ms() {
     printf "%.2f", v[i] / 1000 }'
 }
 
-declare -A RPS P50 P99 UCPU MPS SCPU NETMPS LOAD
+# Per-server results, one value per round: "NAME" -> "v1 v2 v3".
+declare -A RPS P50 P99 UCPU UEFF MPS SCPU SEFF NETMPS LOAD
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULT="$WORK/results/$STAMP.txt"
 
-for name in $SERVERS; do
-  LOAD[$name]="$(cut -d' ' -f1-3 /proc/loadavg)"
-  log "$name: starting on core $SERVER_CORE (load average ${LOAD[$name]})"
+# Appends a value to NAME's list in the named array.
+add() { local -n arr="$1"; arr[$2]="${arr[$2]:-}${arr[$2]:+ }$3"; }
+# Median of a list of numbers (values may carry a trailing %).
+median() { tr ' ' '\n' <<<"${1:-}" | tr -d '%' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'; }
+# Share of the server's core used between two cpu_seconds readings over the run time, in %.
+cpu_share() { awk -v a="$1" -v b="$2" -v d="$((DURATION + WARMUP))" 'BEGIN { printf "%.0f", (b - a) / d * 100 }'; }
+# Work per second of server CPU time: rate / share (a comparison that holds up when other processes take the core).
+per_cpu() { awk -v r="$1" -v c="$2" 'BEGIN { if (c > 0) printf "%.0f", r / (c / 100); else print "" }'; }
+
+measure() {
+  local name="$1" round="$2" before after log_file failed errored rps mps share
+  add LOAD "$name" "$(cut -d' ' -f1 /proc/loadavg)"
+  log "round $round/$ROUNDS, $name: starting on core $SERVER_CORE (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   start_server "$name"
   check_grpc_ok /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin"
   check_grpc_ok /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin"
@@ -183,11 +196,10 @@ for name in $SERVERS; do
   log_file="$WORK/logs/$name-unary.h2load"
   failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
   [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name unary: failed requests"; cat "$log_file" >&2; exit 1; }
-  RPS[$name]="$(h2load_rps "$log_file")"
-  P50[$name]="$(percentile_ms "$WORK/logs/$name-unary.times" 50)"
-  P99[$name]="$(percentile_ms "$WORK/logs/$name-unary.times" 99)"
-  # Share of the server's core used over warm-up + measurement: ~100% means the server was the bottleneck.
-  UCPU[$name]="$(awk -v a="$before" -v b="$after" -v d="$((DURATION + WARMUP))" 'BEGIN { printf "%.0f%%", (b - a) / d * 100 }')"
+  rps="$(h2load_rps "$log_file")"; share="$(cpu_share "$before" "$after")"
+  add RPS "$name" "$rps"; add UCPU "$name" "$share"; add UEFF "$name" "$(per_cpu "$rps" "$share")"
+  add P50 "$name" "$(percentile_ms "$WORK/logs/$name-unary.times" 50)"
+  add P99 "$name" "$(percentile_ms "$WORK/logs/$name-unary.times" 99)"
 
   log "$name: streaming, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call"
   before="$(cpu_seconds "$SERVER_PID")"
@@ -196,44 +208,60 @@ for name in $SERVERS; do
   log_file="$WORK/logs/$name-stream.h2load"
   failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
   [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name streaming: failed requests"; cat "$log_file" >&2; exit 1; }
-  MPS[$name]="$(awk -v r="$(h2load_rps "$log_file")" -v n="$STREAM_MESSAGES" 'BEGIN { printf "%.0f", r * n }')"
-  SCPU[$name]="$(awk -v a="$before" -v b="$after" -v d="$((DURATION + WARMUP))" 'BEGIN { printf "%.0f%%", (b - a) / d * 100 }')"
+  mps="$(awk -v r="$(h2load_rps "$log_file")" -v n="$STREAM_MESSAGES" 'BEGIN { printf "%.0f", r * n }')"; share="$(cpu_share "$before" "$after")"
+  add MPS "$name" "$mps"; add SCPU "$name" "$share"; add SEFF "$name" "$(per_cpu "$mps" "$share")"
 
   if [ "$DOTNET_CLIENT" = 1 ]; then
     log "$name: streaming with Mesh.Grpc's client on core $CLIENT_CORE"
-    NETMPS[$name]="$(taskset -c "$CLIENT_CORE" dotnet "$BENCH_DLL" stream-client --port "$SERVER_PORT" --seconds "$DURATION" \
+    add NETMPS "$name" "$(taskset -c "$CLIENT_CORE" dotnet "$BENCH_DLL" stream-client --port "$SERVER_PORT" --seconds "$DURATION" \
       --streams "$STREAM_STREAMS" --stream-messages "$STREAM_MESSAGES" --stream-size "$STREAM_SIZE" | grep -oE '[0-9]+ messages/s' | grep -oE '^[0-9]+')"
   fi
   stop_server
+}
+
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq 1 "$ROUNDS"); do
+  for name in $SERVERS; do measure "$name" "$round"; done
 done
 
 ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+m() { local -n arr="$1"; median "${arr[$2]:-}"; }
 
 {
   echo "Mesh.Grpc load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(uname -r)"
-  echo "server pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE; ${DURATION}s measured after ${WARMUP}s warm-up"
+  echo "server pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE; ${DURATION}s measured after ${WARMUP}s warm-up; median of $ROUNDS round(s)"
   echo "unary: UnaryCall, ${UNARY_SIZE}-byte payload each way, h2load -c $CLIENTS -m $STREAMS"
   echo "streaming: StreamingOutputCall, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS"
   echo
-  printf '%-8s %12s %9s %9s %9s %14s %9s' server "unary RPS" "p50 ms" "p99 ms" "cpu" "stream msg/s" "cpu"
-  [ "$DOTNET_CLIENT" = 1 ] && printf ' %18s' "msg/s (our client)"
-  printf '  %s\n' "load avg at start"
+  printf '%-7s %10s %7s %7s %5s %12s | %12s %5s %13s' server "unary RPS" "p50 ms" "p99 ms" "cpu" "RPS/cpu-s" "stream msg/s" "cpu" "msg/cpu-s"
+  [ "$DOTNET_CLIENT" = 1 ] && printf ' %14s' "our client"
+  printf '\n'
   for name in $SERVERS; do
-    printf '%-8s %12s %9s %9s %9s %14s %9s' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" "${UCPU[$name]}" "${MPS[$name]}" "${SCPU[$name]}"
-    [ "$DOTNET_CLIENT" = 1 ] && printf ' %18s' "${NETMPS[$name]:-}"
-    printf '  %s\n' "${LOAD[$name]}"
+    printf '%-7s %10s %7s %7s %4s%% %12s | %12s %4s%% %13s' "$name" "$(m RPS "$name")" "$(m P50 "$name")" "$(m P99 "$name")" \
+      "$(m UCPU "$name")" "$(m UEFF "$name")" "$(m MPS "$name")" "$(m SCPU "$name")" "$(m SEFF "$name")"
+    [ "$DOTNET_CLIENT" = 1 ] && printf ' %14s' "$(m NETMPS "$name")"
+    printf '\n'
   done
   echo
   case " $SERVERS " in *" ours "*)
     case " $SERVERS " in *" cpp "*)
-      echo "ours/cpp:    unary RPS $(ratio "${RPS[ours]}" "${RPS[cpp]}") (target >= 0.90x), streaming msg/s $(ratio "${MPS[ours]}" "${MPS[cpp]}")" ;;
+      echo "ours/cpp:    unary RPS $(ratio "$(m RPS ours)" "$(m RPS cpp)") (target >= 0.90x), per cpu-s $(ratio "$(m UEFF ours)" "$(m UEFF cpp)");" \
+           "streaming msg/s $(ratio "$(m MPS ours)" "$(m MPS cpp)"), per cpu-s $(ratio "$(m SEFF ours)" "$(m SEFF cpp)")" ;;
     esac
     case " $SERVERS " in *" grpcjs "*)
-      echo "ours/grpcjs: unary RPS $(ratio "${RPS[ours]}" "${RPS[grpcjs]}"), streaming msg/s $(ratio "${MPS[ours]}" "${MPS[grpcjs]}")" ;;
+      echo "ours/grpcjs: unary RPS $(ratio "$(m RPS ours)" "$(m RPS grpcjs)"), per cpu-s $(ratio "$(m UEFF ours)" "$(m UEFF grpcjs)");" \
+           "streaming msg/s $(ratio "$(m MPS ours)" "$(m MPS grpcjs)"), per cpu-s $(ratio "$(m SEFF ours)" "$(m SEFF grpcjs)")" ;;
     esac
-    echo "ours streaming: ${MPS[ours]} msg/s (target >= 200000)" ;;
+    echo "ours streaming: $(m MPS ours) msg/s (target >= 200000)" ;;
   esac
-  echo "cpu = share of the server's one core used during the run (~100% = server-bound)"
-  echo "load average (1/5/15 min) at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "cpu = share of the server's one core it used during the run; well under 100% means other processes took the core"
+  echo "      (or the client was the bottleneck). RPS/cpu-s and msg/cpu-s = work per second of server CPU time."
+  [ "$DOTNET_CLIENT" = 1 ] && echo "our client = StreamingOutputCall msg/s read by Mesh.Grpc's client (stream-client) instead of h2load"
+  echo "every round:"
+  for name in $SERVERS; do
+    echo "  $name: RPS ${RPS[$name]} | cpu% ${UCPU[$name]} | msg/s ${MPS[$name]} | cpu% ${SCPU[$name]} | 1-min load ${LOAD[$name]}"
+  done
+  echo "load average (1/5/15 min): at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$RESULT"
-log "results: $RESULT, raw h2load output: $WORK/logs/"
+log "results: $RESULT, raw h2load output of the last round: $WORK/logs/"

@@ -80,18 +80,6 @@ public sealed class FailFastTests
         Assert.Equal("rabbitmq", ex.ServerName);
         Assert.False(string.IsNullOrWhiteSpace(ex.LogTail));
         // Every process of that broker (epmd, the wrapper, the Erlang VM) had this directory in its environment.
-        Assert.Empty(ProcessesMentioning(dir.Path));
-    }
-
-    private static IEnumerable<int> ProcessesMentioning(string text)
-    {
-        foreach (var proc in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(proc), out var pid) || pid == Environment.ProcessId) continue;
-            string environ;
-            try { environ = File.ReadAllText(Path.Combine(proc, "environ")); }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { continue; }
-            if (environ.Contains(text, StringComparison.Ordinal)) yield return pid;
-        }
+        Assert.Empty(ProcessAssert.ProcessesMentioning(dir.Path));
     }
 }

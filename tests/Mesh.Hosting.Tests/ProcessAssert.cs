@@ -16,4 +16,25 @@ internal static class ProcessAssert
             Assert.False(alive, $"process {pid} is still running after stop");
         }
     }
+
+    /// <summary>
+    /// Processes whose environment or command line names <paramref name="text"/> (a test's own data
+    /// directory): how a test finds every process a server consists of without knowing their pids.
+    /// </summary>
+    public static List<int> ProcessesMentioning(string text)
+    {
+        var found = new List<int>();
+        foreach (var proc in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(System.IO.Path.GetFileName(proc), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                if (File.ReadAllText(System.IO.Path.Combine(proc, "environ")).Contains(text, StringComparison.Ordinal) ||
+                    File.ReadAllText(System.IO.Path.Combine(proc, "cmdline")).Contains(text, StringComparison.Ordinal))
+                    found.Add(pid);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
+        return found;
+    }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Mesh.Hosting.Processes;
 
 /// <summary>The few POSIX calls .NET's Process class lacks: sending a chosen signal, probing a pid.</summary>
-internal static partial class Posix
+public static partial class Posix
 {
     public const int SIGINT = 2;
     public const int SIGKILL = 9;

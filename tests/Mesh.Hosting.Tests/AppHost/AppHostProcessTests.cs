@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using Mesh.Hosting.Processes;
+
+namespace Mesh.Hosting.Tests.AppHost;
+
+/// <summary>
+/// The real app host, run as its own process exactly as `./mesh up` runs it: it reaches "running",
+/// and SIGTERM stops it and every server it started, leaving no process behind.
+/// </summary>
+public sealed class AppHostProcessTests
+{
+    [Fact]
+    public async Task Sigterm_stops_the_app_host_and_everything_it_started()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new ScratchDirectory();
+        var root = DistributedApplicationOptions.FindRoot(AppContext.BaseDirectory)!;
+        var dll = Path.Combine(root, "AppHost", "bin", TestGraph.Configuration, "net10.0", "Mesh.AppHost.dll");
+        var host = ChildProcess.Start(new ChildProcessSpec("apphost", "dotnet", [dll, "--data", dir.Path, "--no-build", "--no-console"]));
+        try
+        {
+            var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            host.Log.LineWritten += line => { if (line.Contains("The mesh is running")) running.TrySetResult(); };
+            if (host.Log.Last(500).Any(l => l.Contains("The mesh is running"))) running.TrySetResult();
+            await running.Task.WaitAsync(TimeSpan.FromSeconds(120), ct);
+            Assert.NotEmpty(ProcessAssert.ProcessesMentioning(dir.Path)); // its servers run with the data dir in their environment
+
+            Assert.True(Posix.Signal(host.Pid, Posix.SIGTERM));
+            Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the app host did not exit after SIGTERM:\n" + host.Log);
+            Assert.Equal(0, host.ExitCode);
+            Assert.Contains(host.Log.Last(100), l => l.Contains("stopping"));
+            Assert.Empty(ProcessAssert.ProcessesMentioning(dir.Path));
+        }
+        finally
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(20));
+        }
+    }
+}
