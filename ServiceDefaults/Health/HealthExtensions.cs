@@ -37,18 +37,6 @@ public static class HealthExtensions
         return builder;
     }
 
-    /// <summary>Ready only while PostgreSQL answers, reached with <c>ConnectionStrings:{connectionName}</c>.</summary>
-    public static IHostApplicationBuilder AddPostgresHealthCheck(this IHostApplicationBuilder builder, string connectionName) =>
-        builder.AddDependencyCheck(connectionName, "postgres", cs => new PostgresHealthCheck(cs));
-
-    /// <summary>Ready only while Redis answers PING, reached with <c>ConnectionStrings:{connectionName}</c>.</summary>
-    public static IHostApplicationBuilder AddRedisHealthCheck(this IHostApplicationBuilder builder, string connectionName) =>
-        builder.AddDependencyCheck(connectionName, "redis", cs => new RedisHealthCheck(cs));
-
-    /// <summary>Ready only while RabbitMQ accepts a connection, reached with <c>ConnectionStrings:{connectionName}</c> (an amqp:// URI).</summary>
-    public static IHostApplicationBuilder AddRabbitMqHealthCheck(this IHostApplicationBuilder builder, string connectionName) =>
-        builder.AddDependencyCheck(connectionName, "rabbitmq", cs => new RabbitMqHealthCheck(cs));
-
     /// <summary>/alive and /health on the http endpoint only; grpc.health.v1.Health on the grpc endpoint.</summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
@@ -64,7 +52,7 @@ public static class HealthExtensions
         return app;
     }
 
-    private static IHostApplicationBuilder AddDependencyCheck<TCheck>(this IHostApplicationBuilder builder, string connectionName,
+    internal static IHostApplicationBuilder AddDependencyCheck<TCheck>(this IHostApplicationBuilder builder, string connectionName,
         string kind, Func<string, TCheck> create) where TCheck : class, IHealthCheck
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionName)

@@ -88,7 +88,8 @@ mkdir -p "$WORK/results" "$WORK/logs"
 log "building the C++ reference server"
 CPP_BIN="$("$HERE/reference/cpp/build.sh" "$WORK/cpp")"
 log "building tests/Mesh.Grpc.Benchmarks (Release)"
-dotnet build "$HERE/Mesh.Grpc.Benchmarks.csproj" -c Release -nologo -v quiet "-clp:ErrorsOnly;NoSummary" >&2
+dotnet build "$HERE/Mesh.Grpc.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >"$WORK/logs/build.log" 2>&1 \
+  || { cat "$WORK/logs/build.log" >&2; exit 1; }
 BENCH_DLL="$HERE/bin/Release/net10.0/Mesh.Grpc.Benchmarks.dll"
 dotnet "$BENCH_DLL" request-bodies --out "$WORK/bodies" --unary-size "$UNARY_SIZE" \
   --stream-messages "$STREAM_MESSAGES" --stream-size "$STREAM_SIZE" >/dev/null

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using Grpc.Health.V1;
 using Mesh.Grpc.Client;

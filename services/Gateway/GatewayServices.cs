@@ -1,0 +1,29 @@
+using Google.Protobuf.Reflection;
+
+namespace Mesh.Gateway;
+
+/// <summary>
+/// The services the edge fronts: one line per service, its descriptor (from the generated code) and the logical
+/// name its endpoints are discovered under (<c>services__{backend}__grpc__N</c>). Routes come from the
+/// descriptors' google.api.http rules; nothing else is hand-written per method.
+/// <code>services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");</code>
+/// </summary>
+public sealed class GatewayServices
+{
+    private readonly List<(ServiceDescriptor Service, string Backend)> _services = [];
+
+    public GatewayServices Add(ServiceDescriptor service, string backend)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentException.ThrowIfNullOrEmpty(backend);
+        if (_services.Any(s => s.Service.FullName == service.FullName))
+            throw new InvalidOperationException($"{service.FullName} is registered twice.");
+        _services.Add((service, backend));
+        return this;
+    }
+
+    public IReadOnlyList<(ServiceDescriptor Service, string Backend)> All => _services;
+
+    /// <summary>The distinct backend names (one gRPC channel each).</summary>
+    public IEnumerable<string> Backends => _services.Select(s => s.Backend).Distinct(StringComparer.Ordinal);
+}

@@ -1,0 +1,40 @@
+using Mesh.Gateway.Transcoding;
+
+namespace Mesh.Gateway.Policy;
+
+/// <summary>
+/// Decides whether a request may reach a method: public methods (proto option mesh.api.v1.public, or listed in
+/// <c>Gateway:Auth:PublicMethods</c>) need no token; every other one needs a valid bearer token. A token that is
+/// sent is always checked, even on a public method. Rejections are 401 with WWW-Authenticate (RFC 6750).
+/// </summary>
+public sealed class EdgeAuthentication(JwtValidator validator, EdgeAuthOptions options)
+{
+    private const string Realm = "Bearer realm=\"mesh\"";
+
+    public bool IsPublic(GatewayMethod method) =>
+        method.IsPublic || options.PublicMethods.Any(p =>
+            p == method.FullName || (p.EndsWith("/*", StringComparison.Ordinal) && p[..^2] == method.Descriptor.Service.FullName));
+
+    public async Task<EdgeUser?> AuthenticateAsync(HttpContext context, GatewayMethod method)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.Length == 0)
+        {
+            if (IsPublic(method)) return null;
+            throw Unauthorized(Realm, "This method needs a bearer token.");
+        }
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            throw Unauthorized($"{Realm}, error=\"invalid_request\", error_description=\"use the Bearer scheme\"", "The Authorization header must use the Bearer scheme.");
+        var (user, error) = await validator.ValidateAsync(header[7..].Trim(), context.RequestAborted);
+        if (user is null)
+            throw Unauthorized($"{Realm}, error=\"invalid_token\", error_description=\"{error}\"", $"Invalid bearer token: {error}.");
+        return user;
+    }
+
+    private static GatewayException Unauthorized(string challenge, string message)
+    {
+        var error = new GatewayException(StatusCodes.Status401Unauthorized, StatusCode.Unauthenticated, message);
+        error.Headers["WWW-Authenticate"] = challenge;
+        return error;
+    }
+}
