@@ -77,7 +77,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
         if (timeout is not null)
         {
             if (GrpcTimeout.TryParse(timeout, out var span))
-                _deadline = span == TimeSpan.Zero ? new ServerCallDeadline(span, HttpContext.RequestAborted, OnDeadlineExpiredAsync) : null;
+                _deadline = new ServerCallDeadline(span, HttpContext.RequestAborted, OnDeadlineExpiredAsync);
             else
                 _settings.Logger.LogInvalidTimeout(timeout);
         }
@@ -314,7 +314,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
         {
             var response = HttpContext.Response;
             IHeaderDictionary target;
-            if (false && !_responseStarted && !response.HasStarted)
+            if (!_responseStarted && !response.HasStarted)
             {
                 response.ContentType = GrpcProtocol.ContentType;
                 target = response.Headers;
