@@ -276,33 +276,8 @@ internal sealed class HttpServerCallContext : ServerCallContext
         TryWriteStatus(status);
     }
 
-    private Status StatusFromException(Exception error)
-    {
-        switch (error)
-        {
-            case RpcException rpc:
-                if (rpc.Trailers.Count > 0)
-                {
-                    var trailers = ResponseTrailersCore;
-                    foreach (var entry in rpc.Trailers) trailers.Add(entry);
-                }
-                _settings.Logger.LogRpcFailed(_method, rpc.Status);
-                return rpc.Status;
-
-            case OperationCanceledException or IOException when HttpContext.RequestAborted.IsCancellationRequested:
-                // Nobody is listening any more; the status only matters for logs.
-                _settings.Logger.LogClientCancelled(_method);
-                return new Status(StatusCode.Cancelled, "Call cancelled by the client.");
-
-            default:
-                var traceId = Activity.Current?.TraceId.ToString() ?? HttpContext.TraceIdentifier;
-                _settings.Logger.LogHandlerFailed(_method, traceId, error);
-                var detail = _settings.EnableDetailedErrors
-                    ? $"Exception was thrown by handler. {error.GetType().Name}: {error.Message}"
-                    : "Exception was thrown by handler.";
-                return new Status(StatusCode.Internal, detail, error);
-        }
-    }
+    private Status StatusFromException(Exception error) =>
+        HandlerFailure.ToStatus(error, this, _settings, _method, HttpContext);
 
     /// <summary>
     /// Trailers-only (status in the one HEADERS frame, END_STREAM) when nothing has been sent yet,

@@ -21,9 +21,14 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>
     protected ServerCallSettings Settings { get; }
     protected ServiceActivator<TService> Activator { get; }
 
+    /// <summary>Serves the same method to Connect-protocol clients (set by the binder; see Connect/).</summary>
+    public RequestDelegate? ConnectHandler { get; init; }
+
     /// <summary>The endpoint's RequestDelegate.</summary>
     public Task HandleCallAsync(HttpContext httpContext)
     {
+        if (ConnectHandler is not null && Connect.ConnectProtocol.IsConnectContentType(httpContext.Request.ContentType))
+            return ConnectHandler(httpContext);
         if (!CallAdmission.TryAdmit(httpContext)) return Task.CompletedTask;
         return RunCallAsync(new HttpServerCallContext(httpContext, Method.FullName, Settings));
     }

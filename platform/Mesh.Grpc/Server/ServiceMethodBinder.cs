@@ -1,4 +1,5 @@
 using System.Reflection;
+using Mesh.Grpc.Server.Connect;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -28,28 +29,40 @@ internal sealed class ServiceMethodBinder<TService> : ServiceBinderBase where TS
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
     {
         var invoker = ServiceMethodInvokers.Unary<TService, TRequest, TResponse>(method);
-        var callHandler = new UnaryServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker);
+        var callHandler = new UnaryServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker)
+        {
+            ConnectHandler = ConnectCallHandler<TService, TRequest, TResponse>.Unary(method, _settings, _activator, invoker).HandleCallAsync,
+        };
         Map(method, callHandler.HandleCallAsync, invoker.Method);
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
     {
         var invoker = ServiceMethodInvokers.ClientStreaming<TService, TRequest, TResponse>(method);
-        var callHandler = new ClientStreamingServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker);
+        var callHandler = new ClientStreamingServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker)
+        {
+            ConnectHandler = ConnectCallHandler<TService, TRequest, TResponse>.ClientStreaming(method, _settings, _activator, invoker).HandleCallAsync,
+        };
         Map(method, callHandler.HandleCallAsync, invoker.Method);
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
     {
         var invoker = ServiceMethodInvokers.ServerStreaming<TService, TRequest, TResponse>(method);
-        var callHandler = new ServerStreamingServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker);
+        var callHandler = new ServerStreamingServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker)
+        {
+            ConnectHandler = ConnectCallHandler<TService, TRequest, TResponse>.ServerStreaming(method, _settings, _activator, invoker).HandleCallAsync,
+        };
         Map(method, callHandler.HandleCallAsync, invoker.Method);
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
     {
         var invoker = ServiceMethodInvokers.DuplexStreaming<TService, TRequest, TResponse>(method);
-        var callHandler = new DuplexStreamingServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker);
+        var callHandler = new DuplexStreamingServerCallHandler<TService, TRequest, TResponse>(method, _settings, _activator, invoker)
+        {
+            ConnectHandler = ConnectCallHandler<TService, TRequest, TResponse>.DuplexStreaming(method, _settings, _activator, invoker).HandleCallAsync,
+        };
         Map(method, callHandler.HandleCallAsync, invoker.Method);
     }
 
