@@ -1,4 +1,4 @@
-using Google.Protobuf.Reflection;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 
 namespace Mesh.Gateway;
 

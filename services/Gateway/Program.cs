@@ -1,3 +1,13 @@
+// The REST edge: every route comes from the google.api.http rules of the services registered below.
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddGateway(services =>
+{
+    // One line per fronted service, as each one is built (issues 7-11), e.g.
+    //   services.Add(Mesh.Users.V1.Users.Descriptor, "users");
+    //   services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
+});
+
 var app = builder.Build();
+app.MapGateway();
 app.Run();

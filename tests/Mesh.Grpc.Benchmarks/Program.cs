@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project tests/Mesh.Grpc.Benchmarks -- --filter '*'     BenchmarkDotNet (allocations per call)
 //   Mesh.Grpc.Benchmarks serve --port P                                            minimal TestService server for h2load
 //   Mesh.Grpc.Benchmarks request-bodies --out DIR [--unary-size N] [--stream-messages N] [--stream-size N]
-//   Mesh.Grpc.Benchmarks alloc-profile [--calls N]                               bytes per unary call by type (EventListener)
+//   Mesh.Grpc.Benchmarks alloc-profile [--calls N] [--deadline]                    bytes per unary call by type (EventListener)
 //   Mesh.Grpc.Benchmarks stream-client --port P [--seconds S] [--streams C] [--stream-messages N] [--stream-size N]
 // tests/Mesh.Grpc.Benchmarks/run-load.sh drives the last three against ours, C++ and grpc-js servers.
 using BenchmarkDotNet.Running;

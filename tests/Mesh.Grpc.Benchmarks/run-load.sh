@@ -11,8 +11,10 @@
 #
 #   tests/Mesh.Grpc.Benchmarks/run-load.sh [--duration S] [--warmup S] [--clients C] [--streams M]
 #                                          [--stream-clients C] [--stream-streams M] [--servers "ours cpp grpcjs"]
-#                                          [--rounds N] [--dotnet-client]
+#                                          [--rounds N] [--quiet-wait S] [--dotnet-client]
 # Servers take turns (ours, cpp, grpcjs, ours, cpp, …) for --rounds rounds (default 3); the table shows medians.
+# The box may be shared: "others" is the share of the server's core (core 0) used by other processes during a
+# run; --quiet-wait S waits up to S seconds before each run for both cores to be >= 90% idle.
 # Installs what it needs when missing (Debian packages need root), builds into .mesh/bench/ and
 # bin/obj (never committed), prints a table and writes it to .mesh/bench/results/<timestamp>.txt.
 # Every server it starts is stopped by pid on exit, including Ctrl+C.
@@ -24,7 +26,7 @@ WORK="$ROOT/.mesh/bench"
 NODE_DIR="$ROOT/tests/node"
 
 DURATION=10; WARMUP=3; CLIENTS=8; STREAMS=16; STREAM_CLIENTS=1; STREAM_STREAMS=8
-SERVERS="ours cpp grpcjs"; DOTNET_CLIENT=0; ROUNDS=3
+SERVERS="ours cpp grpcjs"; DOTNET_CLIENT=0; ROUNDS=3; QUIET_WAIT=0
 UNARY_SIZE=64; STREAM_MESSAGES=1000; STREAM_SIZE=16
 SERVER_CORE=0; CLIENT_CORE=1
 
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --servers) SERVERS="$2"; shift 2 ;;
     --dotnet-client) DOTNET_CLIENT=1; shift ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
+    --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run-load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -132,6 +135,26 @@ stop_server() {
   PIDS=("${kept[@]}")
 }
 
+# Busy and total jiffies of one core from /proc/stat ("busy total").
+core_jiffies() {
+  awk -v cpu="cpu$1" '$1 == cpu { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
+}
+
+# Waits (up to QUIET_WAIT seconds) until both cores are at least 90% idle over a 2 s sample, so a run
+# does not start in the middle of someone else's build. Logs what it saw.
+wait_until_quiet() {
+  [ "$QUIET_WAIT" -gt 0 ] || return 0
+  local deadline=$((SECONDS + QUIET_WAIT)) a0 a1 b0 b1 busy
+  while :; do
+    a0=($(core_jiffies 0)); a1=($(core_jiffies 1)); sleep 2; b0=($(core_jiffies 0)); b1=($(core_jiffies 1))
+    busy="$(awk -v b="$(( (b0[0] - a0[0]) + (b1[0] - a1[0]) ))" -v t="$(( (b0[1] - a0[1]) + (b1[1] - a1[1]) ))" 'BEGIN { printf "%.0f", t ? b / t * 100 : 0 }')"
+    [ "$busy" -le 10 ] && return 0
+    if [ "$SECONDS" -ge "$deadline" ]; then log "still ${busy}% busy after ${QUIET_WAIT}s of waiting; measuring anyway"; return 0; fi
+    log "machine ${busy}% busy (load $(cut -d' ' -f1 /proc/loadavg)); waiting for it to quiet down"
+    sleep 8
+  done
+}
+
 # CPU seconds (user+system) the process has used so far.
 cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
@@ -169,7 +192,7 @@ percentile_ms() {
 }
 
 # Per-server results, one value per round: "NAME" -> "v1 v2 v3".
-declare -A RPS P50 P99 UCPU UEFF MPS SCPU SEFF NETMPS LOAD
+declare -A RPS P50 P99 UCPU UEFF UOTH MPS SCPU SEFF SOTH NETMPS LOAD
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULT="$WORK/results/$STAMP.txt"
 
@@ -182,6 +205,13 @@ cpu_share() { awk -v a="$1" -v b="$2" -v d="$((DURATION + WARMUP))" 'BEGIN { pri
 # Work per second of server CPU time: rate / share (a comparison that holds up when other processes take the core).
 per_cpu() { awk -v r="$1" -v c="$2" 'BEGIN { if (c > 0) printf "%.0f", r / (c / 100); else print "" }'; }
 
+# Share of the server's core used by processes other than the server during the last run, in %.
+others_share() {
+  awk -v busy="$(( core_after[0] - core_before[0] ))" -v total="$(( core_after[1] - core_before[1] ))" \
+      -v server="$(awk -v a="$before" -v b="$after" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) * hz }')" \
+      'BEGIN { o = total ? (busy - server) / total * 100 : 0; if (o < 0) o = 0; printf "%.0f", o }'
+}
+
 measure() {
   local name="$1" round="$2" before after log_file failed errored rps mps share
   add LOAD "$name" "$(cut -d' ' -f1 /proc/loadavg)"
@@ -190,10 +220,12 @@ measure() {
   check_grpc_ok /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin"
   check_grpc_ok /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin"
 
+  wait_until_quiet
   log "$name: unary, h2load -c $CLIENTS -m $STREAMS for ${DURATION}s (+${WARMUP}s warm-up)"
-  before="$(cpu_seconds "$SERVER_PID")"
+  before="$(cpu_seconds "$SERVER_PID")"; core_before=($(core_jiffies "$SERVER_CORE"))
   run_h2load "$name-unary" /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin" "$CLIENTS" "$STREAMS"
-  after="$(cpu_seconds "$SERVER_PID")"
+  after="$(cpu_seconds "$SERVER_PID")"; core_after=($(core_jiffies "$SERVER_CORE"))
+  add UOTH "$name" "$(others_share)"
   log_file="$WORK/logs/$name-unary.h2load"
   failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
   [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name unary: failed requests"; cat "$log_file" >&2; exit 1; }
@@ -202,10 +234,12 @@ measure() {
   add P50 "$name" "$(percentile_ms "$WORK/logs/$name-unary.times" 50)"
   add P99 "$name" "$(percentile_ms "$WORK/logs/$name-unary.times" 99)"
 
+  wait_until_quiet
   log "$name: streaming, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call"
-  before="$(cpu_seconds "$SERVER_PID")"
+  before="$(cpu_seconds "$SERVER_PID")"; core_before=($(core_jiffies "$SERVER_CORE"))
   run_h2load "$name-stream" /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin" "$STREAM_CLIENTS" "$STREAM_STREAMS"
-  after="$(cpu_seconds "$SERVER_PID")"
+  after="$(cpu_seconds "$SERVER_PID")"; core_after=($(core_jiffies "$SERVER_CORE"))
+  add SOTH "$name" "$(others_share)"
   log_file="$WORK/logs/$name-stream.h2load"
   failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
   [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name streaming: failed requests"; cat "$log_file" >&2; exit 1; }
@@ -234,12 +268,12 @@ m() { local -n arr="$1"; median "${arr[$2]:-}"; }
   echo "unary: UnaryCall, ${UNARY_SIZE}-byte payload each way, h2load -c $CLIENTS -m $STREAMS"
   echo "streaming: StreamingOutputCall, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS"
   echo
-  printf '%-7s %10s %7s %7s %5s %12s | %12s %5s %13s' server "unary RPS" "p50 ms" "p99 ms" "cpu" "RPS/cpu-s" "stream msg/s" "cpu" "msg/cpu-s"
+  printf '%-7s %10s %7s %7s %5s %7s %10s | %12s %5s %7s %12s' server "unary RPS" "p50 ms" "p99 ms" "cpu" "others" "RPS/cpu-s" "stream msg/s" "cpu" "others" "msg/cpu-s"
   [ "$DOTNET_CLIENT" = 1 ] && printf ' %14s' "our client"
   printf '\n'
   for name in $SERVERS; do
-    printf '%-7s %10s %7s %7s %4s%% %12s | %12s %4s%% %13s' "$name" "$(m RPS "$name")" "$(m P50 "$name")" "$(m P99 "$name")" \
-      "$(m UCPU "$name")" "$(m UEFF "$name")" "$(m MPS "$name")" "$(m SCPU "$name")" "$(m SEFF "$name")"
+    printf '%-7s %10s %7s %7s %4s%% %6s%% %10s | %12s %4s%% %6s%% %12s' "$name" "$(m RPS "$name")" "$(m P50 "$name")" "$(m P99 "$name")" \
+      "$(m UCPU "$name")" "$(m UOTH "$name")" "$(m UEFF "$name")" "$(m MPS "$name")" "$(m SCPU "$name")" "$(m SOTH "$name")" "$(m SEFF "$name")"
     [ "$DOTNET_CLIENT" = 1 ] && printf ' %14s' "$(m NETMPS "$name")"
     printf '\n'
   done
@@ -256,12 +290,13 @@ m() { local -n arr="$1"; median "${arr[$2]:-}"; }
     echo "ours streaming: $(m MPS ours) msg/s (target >= 200000)" ;;
   esac
   echo
-  echo "cpu = share of the server's one core it used during the run; well under 100% means other processes took the core"
-  echo "      (or the client was the bottleneck). RPS/cpu-s and msg/cpu-s = work per second of server CPU time."
+  echo "cpu = share of core $SERVER_CORE the server used; others = share of core $SERVER_CORE other processes used in the same run"
+  echo "      (cpu well under 100% with others near 0 means the client was the bottleneck). RPS/cpu-s, msg/cpu-s = work per"
+  echo "      second of server CPU time, a comparison that holds up better when the box is shared."
   [ "$DOTNET_CLIENT" = 1 ] && echo "our client = StreamingOutputCall msg/s read by Mesh.Grpc's client (stream-client) instead of h2load"
   echo "every round:"
   for name in $SERVERS; do
-    echo "  $name: RPS ${RPS[$name]} | cpu% ${UCPU[$name]} | msg/s ${MPS[$name]} | cpu% ${SCPU[$name]} | 1-min load ${LOAD[$name]}"
+    echo "  $name: RPS ${RPS[$name]} | cpu% ${UCPU[$name]} others% ${UOTH[$name]} | msg/s ${MPS[$name]} | cpu% ${SCPU[$name]} others% ${SOTH[$name]} | 1-min load ${LOAD[$name]}"
   done
   echo "load average (1/5/15 min): at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$RESULT"

@@ -14,6 +14,7 @@ namespace Mesh.Grpc.Interop.Server;
 /// <c>server --port P [--use_tls false]</c>: serves grpc.testing.TestService over h2c on 127.0.0.1 (loopback
 /// only; port 0 picks a free one) and prints "listening on 127.0.0.1:PORT" once calls are accepted.
 /// grpc.testing.UnimplementedService is deliberately not mapped: calls to it must get UNIMPLEMENTED.
+/// Health and server reflection are mapped too, so tools such as `buf curl` can explore it with no proto file.
 /// </summary>
 public static class InteropServer
 {
@@ -32,6 +33,8 @@ public static class InteropServer
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddGrpcHealth();
+        builder.Services.AddGrpcReflection();
         builder.Services.AddGrpc(options =>
         {
             // gzip is on for the call; each message opts out with WriteFlags.NoCompress unless
@@ -43,6 +46,8 @@ public static class InteropServer
         await using var app = builder.Build();
         app.Use(RequestFrameProbe.InvokeAsync);
         app.MapGrpcService<TestServiceImpl>();
+        app.MapGrpcHealthService();
+        app.MapGrpcReflectionService();
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();

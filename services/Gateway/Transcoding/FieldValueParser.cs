@@ -84,15 +84,13 @@ public static class FieldValueParser
         throw new FormatException();
     }
 
-    private static IMessage ParseScalarLikeMessage(MessageDescriptor type, string text)
+    private static object ParseScalarLikeMessage(MessageDescriptor type, string text)
     {
         if (WellKnownTypes.IsWrapper(type))
         {
-            // A wrapper's value is its inner field "value" (number 1).
+            // A wrapper field is a nullable primitive in C# (int?, string…): its value is the inner "value" field's.
             var inner = type.FindFieldByNumber(1);
-            var wrapper = (IMessage)Activator.CreateInstance(type.ClrType)!;
-            inner.Accessor.SetValue(wrapper, ParseCore(inner, text, inner.Name));
-            return wrapper;
+            return ParseCore(inner, text, inner.Name);
         }
         // Timestamp, Duration and FieldMask: their JSON form is a string; let Google.Protobuf parse it.
         return WktParser.Parse(JsonSerializer.Serialize(text), type);

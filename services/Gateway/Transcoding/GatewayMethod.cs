@@ -40,10 +40,7 @@ public sealed class GatewayMethod
 
     public IMessage NewRequest() => (IMessage)Activator.CreateInstance(Descriptor.InputType.ClrType)!;
 
-    private static Marshaller<IMessage> MarshallerFor(MessageDescriptor type) => new(
-        (message, writer) => message.WriteTo(writer),
-        payload => type.Parser.ParseFrom(payload),
-        message => message.CalculateSize());
+    private static Marshaller<IMessage> MarshallerFor(MessageDescriptor type) => Marshallers.ForMessage(type);
 
     private static IdempotencyLevel IdempotencyOf(MethodDescriptor method) =>
         method.GetOptions()?.IdempotencyLevel switch
