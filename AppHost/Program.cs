@@ -9,10 +9,18 @@ var postgres = builder.AddPostgres("postgres");
 var cache = builder.AddRedis("cache");
 var messaging = builder.AddRabbitMQ("messaging");
 
-// Services join the graph as they are built (issues 6–11), each in the same shape, e.g.
+// The REST edge: transcodes HTTP/JSON to the services' gRPC from their google.api.http rules.
+// http://localhost:8080 — /docs (Swagger UI), /openapi.json, /health. Rate limits live in Redis.
+var gateway = builder.AddProject("gateway", "services/Gateway")
+    .WithEndpointPort("http", 8080)
+    .WithReference(cache).WaitFor(cache);
+
+// Services join the graph as they are built (issues 7–11), each in the same shape, and the
+// gateway gets a reference to each one it fronts, e.g.
 //   var bookingDb = postgres.AddDatabase("bookingdb");
 //   builder.AddProject("booking", "services/Booking")
 //          .WithReference(bookingDb).WithReference(cache).WithReference(messaging)
 //          .WaitFor(bookingDb).WithReplicas(2);
+//   gateway.WithReference(booking);
 
 builder.Build().Run();

@@ -1,4 +1,5 @@
 using Mesh.ServiceDefaults.Health;
+using Microsoft.Extensions.DependencyInjection;
 using Mesh.ServiceDefaults.Hosting;
 using Mesh.ServiceDefaults.Resilience;
 using Mesh.ServiceDefaults.Telemetry;
@@ -29,7 +30,7 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();     // Telemetry/: traces, metrics, logs; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
         builder.AddDefaultHealthChecks();     // Health/: /alive, /health and grpc.health.v1, not ready while starting or draining
         builder.AddGrpcResilience();          // Resilience/: deadlines, idempotent-only retries, budget, breakers, propagation
-        // Discovery/: builder.AddGrpcClient<TClient>("name") per downstream service.
+        builder.Services.AddServiceDiscovery(); // Discovery/: then builder.AddGrpcClient<TClient>("name") per downstream service
         return builder;
     }
 

@@ -20,14 +20,25 @@ public static class GrpcClientExtensions
         Action<GrpcResilienceOptions>? configure = null) where TClient : ClientBase
     {
         ArgumentException.ThrowIfNullOrEmpty(service);
-        services.AddOptions();
-        services.AddOptions<DiscoveryOptions>().BindConfiguration(DiscoveryOptions.SectionName);
-        services.TryAddSingleton<ServiceChannels>();
+        services.AddServiceDiscovery();
         // Every client starts from Mesh:Resilience, then its own adjustments.
         services.AddOptions<GrpcResilienceOptions>(service).Configure<IConfiguration>((options, configuration) =>
             configuration.GetSection(GrpcResilienceOptions.SectionName).Bind(options));
         if (configure is not null) services.Configure(service, configure);
         services.AddTransient(sp => CreateClient<TClient>(sp.GetRequiredService<ServiceChannels>().Get(service).Invoker));
+        return services;
+    }
+
+    /// <summary>
+    /// The discovery machinery (one channel per logical service name, from configuration or DNS) without
+    /// any client yet: what a process that resolves services dynamically (the REST edge) needs even when
+    /// it fronts none. Safe to call more than once.
+    /// </summary>
+    public static IServiceCollection AddServiceDiscovery(this IServiceCollection services)
+    {
+        services.AddOptions();
+        services.AddOptions<DiscoveryOptions>().BindConfiguration(DiscoveryOptions.SectionName);
+        services.TryAddSingleton<ServiceChannels>();
         return services;
     }
 

@@ -34,6 +34,7 @@ public static class GatewayExtensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.AddGrpcResilience();
+        builder.Services.AddServiceDiscovery(); // resolvable even while the edge fronts no backend yet
 
         // One resilient, discovered channel per backend (ServiceDefaults); the health client doubles as the registration.
         foreach (var backend in services.Backends)

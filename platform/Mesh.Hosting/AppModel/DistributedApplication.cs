@@ -19,7 +19,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         _orchestrator = new Orchestrator(model, options);
     }
 
-    /// <summary>A builder configured from the command line: <c>--data DIR</c>, <c>--no-build</c>.</summary>
+    /// <summary>A builder configured from the command line: <c>--data DIR</c>, <c>--no-build</c>, <c>--no-console</c>, <c>--random-ports</c>.</summary>
     public static IDistributedApplicationBuilder CreateBuilder(string[] args)
     {
         var options = new DistributedApplicationOptions();
@@ -30,6 +30,7 @@ public sealed class DistributedApplication : IAsyncDisposable
                 case "--data" when i + 1 < args.Length: options.DataDirectory = Path.GetFullPath(args[++i]); break;
                 case "--no-build": options.BuildProjects = false; break;
                 case "--no-console": options.InteractiveConsole = false; break;
+                case "--random-ports": options.RandomPorts = true; break;
             }
         }
         return new DistributedApplicationBuilder(options);

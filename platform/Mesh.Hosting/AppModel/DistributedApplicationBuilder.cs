@@ -39,6 +39,9 @@ public sealed class DistributedApplicationOptions
     /// <summary>Everything is stopped within this time after Ctrl+C / SIGTERM.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Allocate every port, ignoring fixed ones such as the edge's 8080 (tests beside a running mesh).</summary>
+    public bool RandomPorts { get; set; }
+
     /// <summary>Show the live start-up table on the console (off in tests).</summary>
     public bool InteractiveConsole { get; set; } = true;
 

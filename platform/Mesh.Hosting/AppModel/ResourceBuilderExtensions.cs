@@ -102,6 +102,16 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>Fixes the port of an existing endpoint for the first replica (e.g. the REST edge's 8080).</summary>
+    public static IResourceBuilder<T> WithEndpointPort<T>(this IResourceBuilder<T> builder, string name, int port) where T : ProcessResource
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        var current = builder.Resource.Endpoints.FirstOrDefault(e => e.Name == name)
+            ?? throw new InvalidOperationException($"'{builder.Resource.Name}' has no endpoint named '{name}'.");
+        builder.Resource.ReplaceEndpoint(new EndpointDefinition(current.Name, current.Scheme, current.Protocol) { Port = port });
+        return builder;
+    }
+
     /// <summary>Readiness = GET &lt;http endpoint&gt;&lt;path&gt; answers 2xx.</summary>
     public static IResourceBuilder<T> WithHttpHealthCheck<T>(this IResourceBuilder<T> builder, string path = "/health") where T : ProcessResource
     {

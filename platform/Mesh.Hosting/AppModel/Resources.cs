@@ -136,6 +136,13 @@ public abstract class ProcessResource(string name) : IResource
         _endpoints.Add(endpoint);
     }
 
+    internal void ReplaceEndpoint(EndpointDefinition endpoint)
+    {
+        var index = _endpoints.FindIndex(e => e.Name == endpoint.Name);
+        if (index < 0) throw new InvalidOperationException($"Resource '{Name}' has no endpoint named '{endpoint.Name}'.");
+        _endpoints[index] = endpoint;
+    }
+
     internal void AddReference(IResource resource)
     {
         if (!_references.Contains(resource)) _references.Add(resource);

@@ -11,7 +11,7 @@ internal sealed class Orchestrator
 {
     private readonly ApplicationModel _model;
     private readonly DistributedApplicationOptions _options;
-    private readonly PortAllocator _ports = new();
+    private readonly PortAllocator _ports;
     private readonly Dictionary<IResource, List<ResourceInstance>> _instances = new();
     private readonly List<ReplicaSupervisor> _supervisors = new();
     private readonly List<Func<Task>> _serverStops = new();
@@ -21,6 +21,7 @@ internal sealed class Orchestrator
     {
         _model = model;
         _options = options;
+        _ports = new PortAllocator(options.RandomPorts);
         foreach (var resource in model.Resources)
         {
             AllocateServerPort(resource);

@@ -6,7 +6,7 @@ namespace Mesh.Hosting.Orchestration;
 /// One port per (process, endpoint, replica), fixed for the host's lifetime so a restarted replica comes
 /// back where its callers expect it. A fixed port (e.g. the edge's 8080) goes to replica 0.
 /// </summary>
-internal sealed class PortAllocator
+internal sealed class PortAllocator(bool ignoreFixedPorts)
 {
     private readonly Dictionary<(ProcessResource, string, int), int> _ports = new();
     private readonly Lock _gate = new();
@@ -16,7 +16,7 @@ internal sealed class PortAllocator
         lock (_gate)
         {
             if (_ports.TryGetValue((resource, endpoint.Name, replica), out var port)) return port;
-            port = replica == 0 && endpoint.Port is { } fixedPort ? fixedPort : LoopbackPorts.GetFree();
+            port = replica == 0 && endpoint.Port is { } fixedPort && !ignoreFixedPorts ? fixedPort : LoopbackPorts.GetFree();
             _ports[(resource, endpoint.Name, replica)] = port;
             return port;
         }

@@ -4,7 +4,8 @@ using Mesh.Hosting.Processes;
 namespace Mesh.Hosting.Tests.AppHost;
 
 /// <summary>
-/// The real app host, run as its own process exactly as `./mesh up` runs it: it reaches "running",
+/// The real app host, run as its own process as `./mesh up` runs it (with every port allocated, so a mesh a
+/// developer runs beside the tests cannot collide): the whole graph, REST edge included, reaches "running",
 /// and SIGTERM stops it and every server it started, leaving no process behind.
 /// </summary>
 public sealed class AppHostProcessTests
@@ -16,7 +17,7 @@ public sealed class AppHostProcessTests
         using var dir = new ScratchDirectory();
         var root = DistributedApplicationOptions.FindRoot(AppContext.BaseDirectory)!;
         var dll = Path.Combine(root, "AppHost", "bin", TestGraph.Configuration, "net10.0", "Mesh.AppHost.dll");
-        var host = ChildProcess.Start(new ChildProcessSpec("apphost", "dotnet", [dll, "--data", dir.Path, "--no-build", "--no-console"]));
+        var host = ChildProcess.Start(new ChildProcessSpec("apphost", "dotnet", [dll, "--data", dir.Path, "--no-build", "--no-console", "--random-ports"]));
         try
         {
             var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -112,4 +112,22 @@ public sealed class AspireEnvironmentTests
         a.WaitFor(b);
         Assert.Contains("cycle", Assert.Throws<InvalidOperationException>(() => builder.Build()).Message);
     }
+
+    [Fact]
+    public void A_fixed_endpoint_port_is_kept_unless_random_ports_are_asked_for()
+    {
+        foreach (var random in new[] { false, true })
+        {
+            var options = TestGraph.Options("/tmp/unused");
+            options.RandomPorts = random;
+            var builder = DistributedApplication.CreateBuilder(options);
+            builder.AddProject("edge", TestGraph.TestService).WithEndpointPort("http", 8080);
+            var edge = builder.Build().InstancesOf("edge")[0];
+
+            Assert.Equal(!random, edge.Endpoints["http"].Port == 8080);
+            Assert.NotEqual(8080, edge.Endpoints["grpc"].Port);
+        }
+        var b = DistributedApplication.CreateBuilder(TestGraph.Options("/tmp/unused"));
+        Assert.Throws<InvalidOperationException>(() => b.AddProject("edge", TestGraph.TestService).WithEndpointPort("rest", 8080));
+    }
 }
