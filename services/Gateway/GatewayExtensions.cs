@@ -6,6 +6,7 @@ using Mesh.Gateway.Health;
 using Mesh.Gateway.OpenApi;
 using Mesh.Gateway.Policy;
 using Mesh.Gateway.Transcoding;
+using Mesh.ServiceDefaults.Auth;
 using Mesh.ServiceDefaults.Health;
 using Mesh.ServiceDefaults.Resilience;
 using Mesh.ServiceDefaults.Telemetry;
@@ -64,7 +65,12 @@ public static class GatewayExtensions
 
         // Edge policy.
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddJwtKeySource(builder.Configuration, authOptions);
+        // The same validation every service uses (ServiceDefaults/Auth); the users service's JWKS unless configured otherwise.
+        authOptions.Issuer ??= MeshTokens.DefaultIssuer;
+        authOptions.Audience ??= MeshTokens.DefaultAudience;
+        authOptions.JwksUrl ??= MeshTokens.UsersJwksUrl(builder.Configuration);
+        builder.Services.AddSingleton<JwtValidationOptions>(authOptions);
+        builder.Services.AddJwtKeySource(builder.Configuration.GetSection($"{EdgeAuthOptions.SectionName}:Keys"), authOptions);
         builder.Services.AddSingleton<JwtValidator>();
         builder.Services.AddSingleton<EdgeAuthentication>();
         var redis = builder.Configuration.GetConnectionString(rateOptions.Redis);
@@ -124,18 +130,6 @@ public static class GatewayExtensions
         {
             k.Listen(address, port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
             if (http2Port is { } p2) k.Listen(address, p2, o => o.Protocols = HttpProtocols.Http2);
-        });
-    }
-
-    /// <summary>Configured keys plus an optional JWKS URL. Register another <see cref="IJwtKeySource"/> after AddGateway to replace it.</summary>
-    private static void AddJwtKeySource(this IServiceCollection services, IConfiguration configuration, EdgeAuthOptions options)
-    {
-        services.AddSingleton<IJwtKeySource>(sp =>
-        {
-            var sources = new List<IJwtKeySource> { ConfiguredJwtKeys.From(configuration.GetSection($"{EdgeAuthOptions.SectionName}:Keys")) };
-            if (options.JwksUrl is { Length: > 0 } url)
-                sources.Add(new JwksJwtKeys(new HttpClient { Timeout = TimeSpan.FromSeconds(5) }, new Uri(url), sp.GetRequiredService<TimeProvider>()));
-            return sources.Count == 1 ? sources[0] : new CompositeJwtKeys(sources);
         });
     }
 }

@@ -3,9 +3,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGateway(services =>
 {
-    // One line per fronted service, as each one is built (issues 7-11), e.g.
-    //   services.Add(Mesh.Users.V1.Users.Descriptor, "users");
-    //   services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
+    // One line per fronted service (issues 7-11), e.g. services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
+    services.Add(Mesh.Users.V1.Users.Descriptor, "users");
 });
 
 var app = builder.Build();

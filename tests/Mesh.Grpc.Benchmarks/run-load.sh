@@ -7,14 +7,15 @@
 # h2load (nghttp2) runs pinned to core 1, on loopback, for a fixed duration:
 #   unary      UnaryCall, 64-byte request and response payloads, -c CLIENTS -m STREAMS   -> RPS, p50, p99
 #   streaming  StreamingOutputCall asking for 1000 responses of 16 bytes              -> messages/s
+# each after a warm-up of --warmup seconds (default 40: .NET's tiered JIT needs that long on one busy core).
 # Optional --dotnet-client also measures streaming with Mesh.Grpc's own client (on core 1).
 #
-#   tests/Mesh.Grpc.Benchmarks/run-load.sh [--duration S] [--warmup S] [--clients C] [--streams M]
+#   tests/Mesh.Grpc.Benchmarks/run-load.sh [--duration S] [--warmup S] [--settle S] [--clients C] [--streams M]
 #                                          [--stream-clients C] [--stream-streams M] [--servers "ours cpp grpcjs"]
 #                                          [--rounds N] [--quiet-wait S] [--dotnet-client]
 # Servers take turns (ours, cpp, grpcjs, ours, cpp, …) for --rounds rounds (default 3); the table shows medians.
-# The box may be shared: "others" is the share of the server's core (core 0) used by other processes during a
-# run; --quiet-wait S waits up to S seconds before each run for both cores to be >= 90% idle.
+# The box may be shared: "others" is the share of the server's core (core 0) / the client's core (core 1) that other
+# processes used during a run; --quiet-wait S waits up to S seconds before each run for both cores to be >= 90% idle.
 # Installs what it needs when missing (Debian packages need root), builds into .mesh/bench/ and
 # bin/obj (never committed), prints a table and writes it to .mesh/bench/results/<timestamp>.txt.
 # Every server it starts is stopped by pid on exit, including Ctrl+C.
@@ -25,7 +26,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 WORK="$ROOT/.mesh/bench"
 NODE_DIR="$ROOT/tests/node"
 
-DURATION=10; WARMUP=3; CLIENTS=8; STREAMS=16; STREAM_CLIENTS=1; STREAM_STREAMS=8
+DURATION=10; WARMUP=40; SETTLE=2; CLIENTS=8; STREAMS=16; STREAM_CLIENTS=1; STREAM_STREAMS=8
 SERVERS="ours cpp grpcjs"; DOTNET_CLIENT=0; ROUNDS=3; QUIET_WAIT=0
 UNARY_SIZE=64; STREAM_MESSAGES=1000; STREAM_SIZE=16
 SERVER_CORE=0; CLIENT_CORE=1
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
+    --settle) SETTLE="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
     --streams) STREAMS="$2"; shift 2 ;;
     --stream-clients) STREAM_CLIENTS="$2"; shift 2 ;;
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
     --dotnet-client) DOTNET_CLIENT=1; shift ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run-load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -169,14 +171,23 @@ check_grpc_ok() {
   fi
 }
 
-# h2load on the client core against the current server. Args: name, path, body, clients, streams.
+# h2load on the client core against the current server. Args: name, path, body, clients, streams[, seconds].
 # Leaves the h2load output in $WORK/logs/NAME.h2load and per-request times in NAME.times.
 run_h2load() {
   local name="$1" path="$2" body="$3" c="$4" m="$5"
-  taskset -c "$CLIENT_CORE" h2load -D "$DURATION" --warm-up-time "$WARMUP" -c "$c" -m "$m" -t 1 \
-    -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
-    --log-file "$WORK/logs/$name.times" \
-    "http://127.0.0.1:$SERVER_PORT$path" >"$WORK/logs/$name.h2load" 2>&1
+  # In a subshell whose only child is h2load, so `times` afterwards gives h2load's CPU time.
+  (
+    taskset -c "$CLIENT_CORE" h2load -D "${6:-$DURATION}" --warm-up-time "$SETTLE" -c "$c" -m "$m" -t 1 \
+      -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
+      --log-file "$WORK/logs/$name.times" \
+      "http://127.0.0.1:$SERVER_PORT$path" >"$WORK/logs/$name.h2load" 2>&1
+    times >"$WORK/logs/$name.clientcpu"  # not piped: a pipeline would run `times` in a child without children
+  )
+}
+
+# CPU seconds h2load used in the last run (from `times`: "0m1.234s 0m0.567s").
+client_cpu_seconds() {
+  tail -1 "$WORK/logs/$1.clientcpu" | sed -E 's/([0-9]+)m([0-9.]+)s/\1 \2/g' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }'
 }
 
 # "requests: N total, N started, N done, N succeeded, N failed ..." -> failures must be zero.
@@ -192,7 +203,7 @@ percentile_ms() {
 }
 
 # Per-server results, one value per round: "NAME" -> "v1 v2 v3".
-declare -A RPS P50 P99 UCPU UEFF UOTH MPS SCPU SEFF SOTH NETMPS LOAD
+declare -A WRPS RPS P50 P99 UCPU UEFF UOTH UCOTH MPS SCPU SEFF SOTH SCOTH NETMPS LOAD
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULT="$WORK/results/$STAMP.txt"
 
@@ -201,15 +212,25 @@ add() { local -n arr="$1"; arr[$2]="${arr[$2]:-}${arr[$2]:+ }$3"; }
 # Median of a list of numbers (values may carry a trailing %).
 median() { tr ' ' '\n' <<<"${1:-}" | tr -d '%' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'; }
 # Share of the server's core used between two cpu_seconds readings over the run time, in %.
-cpu_share() { awk -v a="$1" -v b="$2" -v d="$((DURATION + WARMUP))" 'BEGIN { printf "%.0f", (b - a) / d * 100 }'; }
+cpu_share() { awk -v a="$1" -v b="$2" -v d="$((DURATION + SETTLE))" 'BEGIN { printf "%.0f", (b - a) / d * 100 }'; }
 # Work per second of server CPU time: rate / share (a comparison that holds up when other processes take the core).
 per_cpu() { awk -v r="$1" -v c="$2" 'BEGIN { if (c > 0) printf "%.0f", r / (c / 100); else print "" }'; }
 
-# Share of the server's core used by processes other than the server during the last run, in %.
+# Share of a core used by processes other than ours during the last run, in %.
+# Args: busy jiffies, total jiffies, CPU seconds our process used on that core.
 others_share() {
-  awk -v busy="$(( core_after[0] - core_before[0] ))" -v total="$(( core_after[1] - core_before[1] ))" \
-      -v server="$(awk -v a="$before" -v b="$after" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) * hz }')" \
-      'BEGIN { o = total ? (busy - server) / total * 100 : 0; if (o < 0) o = 0; printf "%.0f", o }'
+  awk -v busy="$1" -v total="$2" -v ours="$3" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { o = total ? (busy - ours * hz) / total * 100 : 0; if (o < 0) o = 0; printf "%.0f", o }'
+}
+
+# Snapshots both cores (before a run) / records what other processes took from each (after it).
+cores_before() { core_before=($(core_jiffies "$SERVER_CORE")); client_before=($(core_jiffies "$CLIENT_CORE")); }
+cores_after() {  # args: result array for the server core, for the client core, h2load log name
+  core_after=($(core_jiffies "$SERVER_CORE")); client_after=($(core_jiffies "$CLIENT_CORE"))
+  add "$1" "$name" "$(others_share "$(( core_after[0] - core_before[0] ))" "$(( core_after[1] - core_before[1] ))" \
+    "$(awk -v a="$before" -v b="$after" 'BEGIN { print b - a }')")"
+  add "$2" "$name" "$(others_share "$(( client_after[0] - client_before[0] ))" "$(( client_after[1] - client_before[1] ))" \
+    "$(client_cpu_seconds "$3")")"
 }
 
 measure() {
@@ -220,12 +241,21 @@ measure() {
   check_grpc_ok /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin"
   check_grpc_ok /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin"
 
+  # Warm-up: .NET's tiered JIT (with dynamic PGO) needs tens of seconds of load on one busy core before the
+  # hot paths reach their final code; measuring earlier measures the JIT. The same warm-up is given to every
+  # server; its RPS is reported too ("warm-up RPS") so the cold-start cost stays visible.
   wait_until_quiet
-  log "$name: unary, h2load -c $CLIENTS -m $STREAMS for ${DURATION}s (+${WARMUP}s warm-up)"
-  before="$(cpu_seconds "$SERVER_PID")"; core_before=($(core_jiffies "$SERVER_CORE"))
+  log "$name: warm-up, unary for ${WARMUP}s and streaming for $((WARMUP / 4))s"
+  run_h2load "$name-warmup-unary" /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin" "$CLIENTS" "$STREAMS" "$WARMUP"
+  add WRPS "$name" "$(h2load_rps "$WORK/logs/$name-warmup-unary.h2load")"
+  run_h2load "$name-warmup-stream" /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin" \
+    "$STREAM_CLIENTS" "$STREAM_STREAMS" "$((WARMUP / 4 > 1 ? WARMUP / 4 : 1))"
+
+  wait_until_quiet
+  log "$name: unary, h2load -c $CLIENTS -m $STREAMS for ${DURATION}s (+${SETTLE}s)"
+  before="$(cpu_seconds "$SERVER_PID")"; cores_before
   run_h2load "$name-unary" /grpc.testing.TestService/UnaryCall "$WORK/bodies/unary.bin" "$CLIENTS" "$STREAMS"
-  after="$(cpu_seconds "$SERVER_PID")"; core_after=($(core_jiffies "$SERVER_CORE"))
-  add UOTH "$name" "$(others_share)"
+  after="$(cpu_seconds "$SERVER_PID")"; cores_after UOTH UCOTH "$name-unary"
   log_file="$WORK/logs/$name-unary.h2load"
   failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
   [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name unary: failed requests"; cat "$log_file" >&2; exit 1; }
@@ -236,10 +266,9 @@ measure() {
 
   wait_until_quiet
   log "$name: streaming, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call"
-  before="$(cpu_seconds "$SERVER_PID")"; core_before=($(core_jiffies "$SERVER_CORE"))
+  before="$(cpu_seconds "$SERVER_PID")"; cores_before
   run_h2load "$name-stream" /grpc.testing.TestService/StreamingOutputCall "$WORK/bodies/stream.bin" "$STREAM_CLIENTS" "$STREAM_STREAMS"
-  after="$(cpu_seconds "$SERVER_PID")"; core_after=($(core_jiffies "$SERVER_CORE"))
-  add SOTH "$name" "$(others_share)"
+  after="$(cpu_seconds "$SERVER_PID")"; cores_after SOTH SCOTH "$name-stream"
   log_file="$WORK/logs/$name-stream.h2load"
   failed="$(h2load_field "$log_file" failed)"; errored="$(h2load_field "$log_file" errored)"
   [ "${failed:-1}" = 0 ] && [ "${errored:-1}" = 0 ] || { log "$name streaming: failed requests"; cat "$log_file" >&2; exit 1; }
@@ -264,18 +293,19 @@ m() { local -n arr="$1"; median "${arr[$2]:-}"; }
 
 {
   echo "Mesh.Grpc load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(uname -r)"
-  echo "server pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE; ${DURATION}s measured after ${WARMUP}s warm-up; median of $ROUNDS round(s)"
+  echo "server pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE; each server warmed up (unary ${WARMUP}s, streaming $((WARMUP / 4))s),"
+  echo "then each load ${DURATION}s measured after ${SETTLE}s; median of $ROUNDS round(s)"
   echo "unary: UnaryCall, ${UNARY_SIZE}-byte payload each way, h2load -c $CLIENTS -m $STREAMS"
   echo "streaming: StreamingOutputCall, $STREAM_MESSAGES x ${STREAM_SIZE}-byte responses per call, h2load -c $STREAM_CLIENTS -m $STREAM_STREAMS"
   echo
   printf '%-7s %10s %7s %7s %5s %7s %10s | %12s %5s %7s %12s' server "unary RPS" "p50 ms" "p99 ms" "cpu" "others" "RPS/cpu-s" "stream msg/s" "cpu" "others" "msg/cpu-s"
   [ "$DOTNET_CLIENT" = 1 ] && printf ' %14s' "our client"
-  printf '\n'
+  printf ' %13s\n' "warm-up RPS"
   for name in $SERVERS; do
-    printf '%-7s %10s %7s %7s %4s%% %6s%% %10s | %12s %4s%% %6s%% %12s' "$name" "$(m RPS "$name")" "$(m P50 "$name")" "$(m P99 "$name")" \
-      "$(m UCPU "$name")" "$(m UOTH "$name")" "$(m UEFF "$name")" "$(m MPS "$name")" "$(m SCPU "$name")" "$(m SOTH "$name")" "$(m SEFF "$name")"
+    printf '%-7s %10s %7s %7s %4s%% %7s %10s | %12s %4s%% %7s %12s' "$name" "$(m RPS "$name")" "$(m P50 "$name")" "$(m P99 "$name")" \
+      "$(m UCPU "$name")" "$(m UOTH "$name")/$(m UCOTH "$name")" "$(m UEFF "$name")" "$(m MPS "$name")" "$(m SCPU "$name")" "$(m SOTH "$name")/$(m SCOTH "$name")" "$(m SEFF "$name")"
     [ "$DOTNET_CLIENT" = 1 ] && printf ' %14s' "$(m NETMPS "$name")"
-    printf '\n'
+    printf ' %13s\n' "$(m WRPS "$name")"
   done
   echo
   case " $SERVERS " in *" ours "*)
@@ -290,13 +320,15 @@ m() { local -n arr="$1"; median "${arr[$2]:-}"; }
     echo "ours streaming: $(m MPS ours) msg/s (target >= 200000)" ;;
   esac
   echo
-  echo "cpu = share of core $SERVER_CORE the server used; others = share of core $SERVER_CORE other processes used in the same run"
-  echo "      (cpu well under 100% with others near 0 means the client was the bottleneck). RPS/cpu-s, msg/cpu-s = work per"
+  echo "cpu = share of core $SERVER_CORE the server used; others = % of the server core / % of the client core that other processes"
+  echo "      took during the same run (both should be ~0 for numbers worth comparing)"
+  echo "      cpu well under 100% with others near 0 means the client was the bottleneck. RPS/cpu-s, msg/cpu-s = work per"
   echo "      second of server CPU time, a comparison that holds up better when the box is shared."
   [ "$DOTNET_CLIENT" = 1 ] && echo "our client = StreamingOutputCall msg/s read by Mesh.Grpc's client (stream-client) instead of h2load"
+  echo "warm-up RPS = unary RPS over the first ${WARMUP}s after start (includes JIT time for .NET and node)"
   echo "every round:"
   for name in $SERVERS; do
-    echo "  $name: RPS ${RPS[$name]} | cpu% ${UCPU[$name]} others% ${UOTH[$name]} | msg/s ${MPS[$name]} | cpu% ${SCPU[$name]} others% ${SOTH[$name]} | 1-min load ${LOAD[$name]}"
+    echo "  $name: warm-up RPS ${WRPS[$name]} | RPS ${RPS[$name]} | cpu% ${UCPU[$name]} others% ${UOTH[$name]} / ${UCOTH[$name]} | msg/s ${MPS[$name]} | cpu% ${SCPU[$name]} others% ${SOTH[$name]} / ${SCOTH[$name]} | 1-min load ${LOAD[$name]}"
   done
   echo "load average (1/5/15 min): at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$RESULT"

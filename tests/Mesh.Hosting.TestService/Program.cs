@@ -14,6 +14,12 @@ app.MapGet("/config", () => Results.Json(new
     connectionStrings = config.GetSection("ConnectionStrings").GetChildren().ToDictionary(c => c.Key, c => c.Value),
     services = config.GetSection("services").AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value),
 }));
+// Calls another service's /config (address from services__<name>__http__0), so a test gets one trace across two services.
+var upstream = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+app.MapGet("/call/{service}", async (string service) =>
+    config[$"services:{service}:http:0"] is { } address
+        ? Results.Content(await upstream.GetStringAsync(new Uri(new Uri(address), "/config")), "application/json")
+        : Results.NotFound($"no address for '{service}'"));
 app.MapDefaultEndpoints();
 
 app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"test service {config["OTEL_SERVICE_NAME"]} started, pid {Environment.ProcessId}"));

@@ -19,10 +19,13 @@ public sealed class DistributedApplication : IAsyncDisposable
         _orchestrator = new Orchestrator(model, options);
     }
 
-    /// <summary>A builder configured from the command line: <c>--data DIR</c>, <c>--no-build</c>, <c>--no-console</c>, <c>--random-ports</c>.</summary>
+    /// <summary>
+    /// A builder configured from the command line: <c>--data DIR</c>, <c>--no-build</c>, <c>--no-console</c>, <c>--random-ports</c>,
+    /// <c>--no-dashboard</c>. The dashboard is on by default here (people run this); tests opt in through the options.
+    /// </summary>
     public static IDistributedApplicationBuilder CreateBuilder(string[] args)
     {
-        var options = new DistributedApplicationOptions();
+        var options = new DistributedApplicationOptions { Dashboard = new Dashboard.DashboardOptions() };
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -31,6 +34,7 @@ public sealed class DistributedApplication : IAsyncDisposable
                 case "--no-build": options.BuildProjects = false; break;
                 case "--no-console": options.InteractiveConsole = false; break;
                 case "--random-ports": options.RandomPorts = true; break;
+                case "--no-dashboard": options.Dashboard = null; break;
             }
         }
         return new DistributedApplicationBuilder(options);
@@ -50,8 +54,25 @@ public sealed class DistributedApplication : IAsyncDisposable
     public IReadOnlyDictionary<string, string> EnvironmentFor(string resourceName, int replica = 0) =>
         _orchestrator.EnvironmentFor((ProcessResource)Model[resourceName], replica);
 
-    /// <summary>Starts everything; completes when every resource is healthy, or throws naming the one that failed.</summary>
-    public Task StartAsync(CancellationToken ct = default) => _orchestrator.StartAsync(ct);
+    /// <summary>The running dashboard (null when the options have none or before start).</summary>
+    public Dashboard.DashboardHost? Dashboard { get; private set; }
+
+    /// <summary>
+    /// Starts the dashboard first (services must know where to export), then everything else; completes when every
+    /// resource is healthy, or throws naming the one that failed.
+    /// </summary>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (Options.Dashboard is { } dashboardOptions && Dashboard is null)
+        {
+            if (Options.RandomPorts) { dashboardOptions.Port = 0; dashboardOptions.OtlpPort = 0; }
+            var dashboard = new Dashboard.DashboardHost(this, dashboardOptions);
+            await dashboard.StartAsync(ct);
+            Dashboard = dashboard;
+            Options.OtlpEndpoint ??= dashboard.OtlpEndpoint!.ToString().TrimEnd('/');
+        }
+        await _orchestrator.StartAsync(ct);
+    }
 
     /// <summary>Kills one replica as a crash would; its supervisor restarts it.</summary>
     public void Restart(string resourceName, int replica = 0) =>
@@ -61,6 +82,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _orchestrator.StopAsync();
+        // Last: the services flush their telemetry to it while they stop.
+        if (Dashboard is not null) await Dashboard.DisposeAsync();
     }
 
     /// <summary>Starts, shows the start-up view and URLs, runs until Ctrl+C / SIGTERM, then stops everything.</summary>

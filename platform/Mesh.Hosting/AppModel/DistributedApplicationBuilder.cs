@@ -42,6 +42,12 @@ public sealed class DistributedApplicationOptions
     /// <summary>Allocate every port, ignoring fixed ones such as the edge's 8080 (tests beside a running mesh).</summary>
     public bool RandomPorts { get; set; }
 
+    /// <summary>
+    /// The dashboard (UI + OTLP receiver) served by the host while the mesh runs; null = none. When set and
+    /// <see cref="OtlpEndpoint"/> is null, services export their telemetry to it. <see cref="RandomPorts"/> moves it to free ports.
+    /// </summary>
+    public Dashboard.DashboardOptions? Dashboard { get; set; }
+
     /// <summary>Show the live start-up table on the console (off in tests).</summary>
     public bool InteractiveConsole { get; set; } = true;
 

@@ -44,6 +44,8 @@ internal sealed class StartupView(DistributedApplication app)
                 Console.WriteLine($"  {instance.DisplayName,-20} {string.Join("  ", instance.Endpoints.Select(e => $"{e.Key}: {e.Value}"))}");
         }
         Console.WriteLine($"  logs: {Path.Combine(app.Options.DataDirectory, "logs")}");
+        if (app.Dashboard?.Url is { } dashboard)
+            Console.WriteLine($"  dashboard: {dashboard}  (OTLP/HTTP receiver: {app.Dashboard.OtlpEndpoint})");
     }
 
     public void Failed(ServerStartException ex)

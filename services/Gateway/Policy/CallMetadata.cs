@@ -2,7 +2,7 @@ namespace Mesh.Gateway.Policy;
 
 /// <summary>
 /// What travels from the HTTP request to the backend as gRPC metadata: the Idempotency-Key (so retries and the
-/// service's own dedupe can use it), the request id, and the caller's bearer token (services authorize on it).
+/// service's own dedupe can use it), the request id, the caller's bearer token (services authorize on it) and the caller's IP (x-forwarded-for).
 /// Nothing else from the outside is forwarded.
 /// </summary>
 public static class CallMetadata
@@ -22,6 +22,8 @@ public static class CallMetadata
         if (RequestIdMiddleware.Get(context) is { } id) metadata.Add("x-request-id", id);
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.Length > 0) metadata.Add("authorization", authorization);
+        // The caller's address as the edge saw it (never a client-sent header): per-IP limits behind the edge need it.
+        if (context.Connection.RemoteIpAddress is { } ip) metadata.Add("x-forwarded-for", ip.ToString());
         return metadata;
     }
 }

@@ -1,3 +1,4 @@
+using Mesh.ServiceDefaults.Auth;
 using Mesh.Gateway.Transcoding;
 
 namespace Mesh.Gateway.Policy;
@@ -15,7 +16,7 @@ public sealed class EdgeAuthentication(JwtValidator validator, EdgeAuthOptions o
         method.IsPublic || options.PublicMethods.Any(p =>
             p == method.FullName || (p.EndsWith("/*", StringComparison.Ordinal) && p[..^2] == method.Descriptor.Service.FullName));
 
-    public async Task<EdgeUser?> AuthenticateAsync(HttpContext context, GatewayMethod method)
+    public async Task<AuthenticatedUser?> AuthenticateAsync(HttpContext context, GatewayMethod method)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.Length == 0)

@@ -1,3 +1,4 @@
+using Mesh.ServiceDefaults.Auth;
 using Mesh.Gateway.Transcoding;
 
 namespace Mesh.Gateway.Policy;
@@ -9,7 +10,7 @@ namespace Mesh.Gateway.Policy;
 /// </summary>
 public sealed class EdgeRateLimit(RedisRateLimiter? limiter, RateLimitOptions options)
 {
-    public async Task CheckAsync(HttpContext context, GatewayMethod method, EdgeUser? user)
+    public async Task CheckAsync(HttpContext context, GatewayMethod method, AuthenticatedUser? user)
     {
         if (limiter is null) return;
         var service = method.Descriptor.Service.FullName;

@@ -7,7 +7,7 @@ namespace Mesh.Grpc.Benchmarks.Load;
 /// <summary>
 /// <c>stream-client --port P</c>: server-streaming throughput with Mesh.Grpc's own client — --streams
 /// concurrent StreamingOutputCalls on one channel, each asking for --stream-messages responses of
-/// --stream-size bytes, repeated for --seconds (after a 2 s warm-up). Prints messages/s.
+/// --stream-size bytes, repeated for --seconds (after a 10 s warm-up: the tiered JIT needs it). Prints messages/s.
 /// </summary>
 public static class StreamingClient
 {
@@ -18,7 +18,7 @@ public static class StreamingClient
         var request = new StreamingOutputCallRequest();
         for (var i = 0; i < options.StreamMessages; i++) request.ResponseParameters.Add(new ResponseParameters { Size = options.StreamSize });
 
-        await RunForAsync(client, request, options.Streams, TimeSpan.FromSeconds(2));
+        await RunForAsync(client, request, options.Streams, TimeSpan.FromSeconds(10));
         var stopwatch = Stopwatch.StartNew();
         var (messages, calls) = await RunForAsync(client, request, options.Streams, TimeSpan.FromSeconds(options.Seconds));
         var elapsed = stopwatch.Elapsed.TotalSeconds;

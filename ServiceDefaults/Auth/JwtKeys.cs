@@ -1,14 +1,16 @@
 using System.Security.Cryptography;
+using System.Net.Http;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 
-namespace Mesh.Gateway.Policy;
+namespace Mesh.ServiceDefaults.Auth;
 
 /// <summary>A public key that may have signed a token, with its key id (JWK "kid"; null matches any token).</summary>
 public sealed record JwtSigningKey(string? KeyId, ECDsa Key);
 
 /// <summary>
-/// Where the edge gets token-signing keys. Pluggable: configured keys now, a JWKS URL (the users service, issue 7)
-/// later, or anything registered in its place.
+/// Where a validator gets token-signing keys. Pluggable: configured keys, the users service's JWKS URL, or
+/// anything registered in its place (the users service reads its own key ring).
 /// </summary>
 public interface IJwtKeySource
 {
@@ -52,7 +54,7 @@ public static class JwkReader
     }
 }
 
-/// <summary>Keys from configuration: <c>Gateway:Auth:Keys:N:Kid</c> with <c>:Pem</c> (a public key) or <c>:Jwk</c> (JSON).</summary>
+/// <summary>Keys from configuration: <c>…:Keys:N:Kid</c> with <c>:Pem</c> (a public key) or <c>:Jwk</c> (JSON).</summary>
 public sealed class ConfiguredJwtKeys : IJwtKeySource
 {
     private readonly IReadOnlyList<JwtSigningKey> _keys;
@@ -134,8 +136,10 @@ public sealed class CompositeJwtKeys(IReadOnlyList<IJwtKeySource> sources) : IJw
     }
 }
 
-internal static class Base64Url
+public static class Base64Url
 {
+    public static string Encode(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public static byte[] Decode(string text)
     {
         var s = text.Replace('-', '+').Replace('_', '/');

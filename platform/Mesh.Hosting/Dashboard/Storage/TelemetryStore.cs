@@ -1,0 +1,34 @@
+namespace Mesh.Hosting.Dashboard.Storage;
+
+/// <summary>Everything the OTLP receiver has accepted this session, each kind bounded by <see cref="DashboardOptions"/>.</summary>
+public sealed class TelemetryStore(DashboardOptions options)
+{
+    public BoundedLog<SpanRecord> Spans { get; } = new(options.MaxSpans);
+    public BoundedLog<StructuredLogRecord> Logs { get; } = new(options.MaxStructuredLogs);
+    public MetricStore Metrics { get; } = new(options.MaxMetricSeries);
+
+    /// <summary>Every span of one trace, in start order.</summary>
+    public IReadOnlyList<SpanRecord> Trace(string traceId) =>
+        Spans.Snapshot().Where(s => s.TraceId == traceId).OrderBy(s => s.StartUnixNano).ToArray();
+
+    /// <summary>Traces seen, newest first, each summarised from the spans kept.</summary>
+    public IReadOnlyList<TraceSummary> Traces() =>
+        Spans.Snapshot().GroupBy(s => s.TraceId).Select(TraceSummary.From).OrderByDescending(t => t.Start).ToArray();
+}
+
+/// <summary>A trace in the list: its root (or earliest) span, overall duration, services, errors.</summary>
+public sealed record TraceSummary(string TraceId, string RootName, string RootService, DateTime Start, double DurationMs,
+    int SpanCount, IReadOnlyList<string> Services, bool HasError)
+{
+    public static TraceSummary From(IGrouping<string, SpanRecord> spans)
+    {
+        var ids = spans.Select(s => s.SpanId).ToHashSet();
+        var root = spans.Where(s => s.ParentSpanId is null || !ids.Contains(s.ParentSpanId)).MinBy(s => s.StartUnixNano)
+                   ?? spans.MinBy(s => s.StartUnixNano)!;
+        var start = spans.Min(s => s.StartUnixNano);
+        var end = spans.Max(s => s.EndUnixNano);
+        return new TraceSummary(spans.Key, root.Name, root.Service, DateTime.UnixEpoch.AddTicks((long)(start / 100)),
+            end > start ? (end - start) / 1_000_000.0 : 0, spans.Count(),
+            spans.Select(s => s.Service).Distinct().Order().ToArray(), spans.Any(s => s.IsError));
+    }
+}
