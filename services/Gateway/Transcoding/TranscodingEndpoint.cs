@@ -50,12 +50,9 @@ public sealed class TranscodingEndpoint(
             logger.LogError(e, "Transcoding {Method} {Path} failed.", context.Request.Method, context.Request.Path);
             if (!context.Response.HasStarted)
                 await errors.WriteAsync(context, StatusCodes.Status500InternalServerError,
-                    new Google.Rpc.Status { Code = (int)StatusCode.Internal, Message = "Internal error at the gateway; see its log." + (DebugDetails ? " " + e : "") });
+                    new Google.Rpc.Status { Code = (int)StatusCode.Internal, Message = "Internal error at the gateway; see its log." + (options.IncludeExceptionDetails ? " " + e : "") });
         }
     }
-
-    /// <summary>Test hook: put exception text into 500 bodies.</summary>
-    public static bool DebugDetails { get; set; }
 
     private async Task HandleCoreAsync(HttpContext context)
     {
@@ -152,4 +149,7 @@ public sealed class GatewayOptions
 
     /// <summary>Origins allowed to call from browsers (CORS). Empty: no cross-origin access.</summary>
     public List<string> CorsOrigins { get; set; } = [];
+
+    /// <summary>Put the exception into the body of an edge bug's 500 (development and tests only; never in production).</summary>
+    public bool IncludeExceptionDetails { get; set; }
 }
