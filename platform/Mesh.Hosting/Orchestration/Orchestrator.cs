@@ -12,6 +12,7 @@ internal sealed class Orchestrator
     private readonly ApplicationModel _model;
     private readonly DistributedApplicationOptions _options;
     private readonly PortAllocator _ports;
+    private readonly RememberedPorts _remembered;
     private readonly Dictionary<IResource, List<ResourceInstance>> _instances = new();
     private readonly List<ReplicaSupervisor> _supervisors = new();
     private readonly List<Func<Task>> _serverStops = new();
@@ -21,22 +22,23 @@ internal sealed class Orchestrator
     {
         _model = model;
         _options = options;
-        _ports = new PortAllocator(options.RandomPorts);
+        _remembered = new RememberedPorts(options.Ephemeral ? null : Path.Combine(options.DataDirectory, "ports.json"));
+        _ports = new PortAllocator(options.RandomPorts, _remembered);
         foreach (var resource in model.Resources)
         {
-            AllocateServerPort(resource);
+            AllocateServerPort(resource, _remembered);
             _instances[resource] = CreateInstances(resource);
         }
     }
 
     /// <summary>Every server gets its port now, so every connection string is known before anything starts.</summary>
-    private static void AllocateServerPort(IResource resource)
+    private static void AllocateServerPort(IResource resource, RememberedPorts remembered)
     {
         switch (resource)
         {
-            case PostgresServerResource pg: pg.Port ??= Processes.LoopbackPorts.GetFree(); break;
-            case RedisResource redis: redis.Port ??= Processes.LoopbackPorts.GetFree(); break;
-            case RabbitMQServerResource rabbit: rabbit.Port ??= Processes.LoopbackPorts.GetFree(); break;
+            case PostgresServerResource pg: pg.Port ??= remembered.Get(pg.Name); break;
+            case RedisResource redis: redis.Port ??= remembered.Get(redis.Name); break;
+            case RabbitMQServerResource rabbit: rabbit.Port ??= remembered.Get(rabbit.Name); break;
         }
     }
 
@@ -194,6 +196,7 @@ internal sealed class Orchestrator
         var half = TimeSpan.FromTicks(_options.StopTimeout.Ticks / 2);
         await Task.WhenAll(supervisors.Select(s => s.StopAsync(half)));
         await Task.WhenAll(serverStops.Select(stop => stop()));
+        _remembered.ReleaseAll();
     }
 
     private IEnumerable<IResource> ModelDependencies(IResource resource) => ApplicationModel.Dependencies(resource);

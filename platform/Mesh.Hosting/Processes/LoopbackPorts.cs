@@ -26,6 +26,18 @@ public static class LoopbackPorts
         throw new InvalidOperationException("No free loopback port found.");
     }
 
+    /// <summary>Marks a port chosen elsewhere (e.g. remembered from the last run) as handed out; false if it already was.</summary>
+    public static bool TryReserve(int port)
+    {
+        lock (Handed) return Handed.Add(port);
+    }
+
+    /// <summary>Gives a port back once whatever used it has stopped.</summary>
+    public static void Release(int port)
+    {
+        lock (Handed) Handed.Remove(port);
+    }
+
     /// <summary>True if something accepts TCP connections on 127.0.0.1:port.</summary>
     public static async Task<bool> IsAcceptingAsync(int port, CancellationToken ct)
     {
