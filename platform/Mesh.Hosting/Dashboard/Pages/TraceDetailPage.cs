@@ -28,7 +28,7 @@ internal static class TraceDetailPage
             sb.Append("<div class=\"span-row").Append(span.IsError ? " error" : "").Append("\" data-service=\"").Append(E(span.Service)).Append("\" title=\"")
               .Append(E(string.Join("\n", span.Attributes.Select(a => $"{a.Key} = {a.Value}")))).Append("\">")
               .Append("<div class=\"span-label\" style=\"padding-left:").Append(depth * 14).Append("px\"><span class=\"svc c").Append(colour).Append("\">")
-              .Append(E(span.Service)).Append("</span> ").Append(E(span.Name)).Append(" <span class=\"muted\">").Append(span.Kind).Append("</span></div>")
+              .Append(E(span.Service)).Append("</span> ").Append(E(span.DisplayName)).Append(" <span class=\"muted\">").Append(span.Kind).Append("</span></div>")
               .Append("<div class=\"span-track\"><div class=\"span-bar c").Append(colour).Append("\" style=\"left:").Append(N(left)).Append("%;width:").Append(N(width)).Append("%\"></div></div>")
               .Append("<div class=\"span-dur\">").Append(Ms(span.DurationMs)).Append("</div></div>");
         }

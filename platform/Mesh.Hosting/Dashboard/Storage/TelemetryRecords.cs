@@ -19,6 +19,15 @@ public sealed record SpanRecord(
 
     public DateTime StartTime => DateTime.UnixEpoch.AddTicks((long)(StartUnixNano / 100));
 
+    /// <summary>
+    /// What a person reads: ASP.NET Core names every request span after its activity ("…HttpRequestIn"), so
+    /// an HTTP span shows its method and route (or path) instead.
+    /// </summary>
+    public string DisplayName =>
+        Name.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) && Attribute("http.request.method") is { } method
+            ? $"{method} {Attribute("http.route") ?? Attribute("url.path") ?? ""}".Trim()
+            : Name;
+
     public string? Attribute(string key) => Attributes.FirstOrDefault(a => a.Key == key).Value;
 
     /// <summary>An error: the span says so, or its HTTP/gRPC outcome does (a 5xx, a non-OK gRPC status).</summary>

@@ -27,7 +27,7 @@ public sealed record TraceSummary(string TraceId, string RootName, string RootSe
                    ?? spans.MinBy(s => s.StartUnixNano)!;
         var start = spans.Min(s => s.StartUnixNano);
         var end = spans.Max(s => s.EndUnixNano);
-        return new TraceSummary(spans.Key, root.Name, root.Service, DateTime.UnixEpoch.AddTicks((long)(start / 100)),
+        return new TraceSummary(spans.Key, root.DisplayName, root.Service, DateTime.UnixEpoch.AddTicks((long)(start / 100)),
             end > start ? (end - start) / 1_000_000.0 : 0, spans.Count(),
             spans.Select(s => s.Service).Distinct().Order().ToArray(), spans.Any(s => s.IsError));
     }
