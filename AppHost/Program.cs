@@ -15,7 +15,14 @@ var gateway = builder.AddProject("gateway", "services/Gateway")
     .WithEndpointPort("http", 8080)
     .WithReference(cache).WaitFor(cache);
 
-// Services join the graph as they are built (issues 7–11), each in the same shape, and the
+// Accounts, sign-in and tokens: the issuer every other service and the gateway validate against (its JWKS).
+var usersDb = postgres.AddDatabase("usersdb");
+var users = builder.AddProject("users", "services/Users")
+    .WithReference(usersDb).WithReference(cache)
+    .WaitFor(usersDb).WaitFor(cache);
+gateway.WithReference(users);
+
+// Services join the graph as they are built (issues 8–11), each in the same shape, and the
 // gateway gets a reference to each one it fronts, e.g.
 //   var bookingDb = postgres.AddDatabase("bookingdb");
 //   builder.AddProject("booking", "services/Booking")

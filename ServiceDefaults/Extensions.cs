@@ -14,6 +14,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <code>
 /// var builder = WebApplication.CreateBuilder(args);
 /// builder.AddServiceDefaults();
+/// builder.AddTokenValidation();   // Auth/: bearer tokens → context.RequireUser(), keys from the users service
 /// builder.AddGrpcClient&lt;Catalog.CatalogClient&gt;("catalog");
 /// builder.AddPostgresHealthCheck("bookingdb");
 /// var app = builder.Build();
