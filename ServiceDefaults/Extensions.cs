@@ -30,6 +30,7 @@ public static class Extensions
         builder.ConfigureServiceHosting();    // Hosting/: `grpc` (h2c) + `http` (HTTP/1.1) endpoints, drain on shutdown, JSON logs
         builder.ConfigureOpenTelemetry();     // Telemetry/: traces, metrics, logs; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
         builder.AddDefaultHealthChecks();     // Health/: /alive, /health and grpc.health.v1, not ready while starting or draining
+        builder.AddDevelopmentReflection();   // Hosting/: gRPC server reflection in Development (Mesh:Grpc:Reflection)
         builder.AddGrpcResilience();          // Resilience/: deadlines, idempotent-only retries, budget, breakers, propagation
         builder.Services.AddServiceDiscovery(); // Discovery/: then builder.AddGrpcClient<TClient>("name") per downstream service
         return builder;
@@ -38,6 +39,7 @@ public static class Extensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthEndpoints();             // Health/: /alive and /health on the http endpoint, grpc.health.v1 on grpc
+        app.MapDevelopmentReflection();       // Hosting/: reflection where enabled
         return app;
     }
 }
