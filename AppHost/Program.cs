@@ -22,6 +22,14 @@ var users = builder.AddProject("users", "services/Users")
     .WaitFor(usersDb).WaitFor(cache);
 gateway.WithReference(users);
 
+// What people browse before they book: cities, venues with seat maps, shows, bookable services. Redis for hot reads;
+// it validates tokens against the users service's JWKS. Demo data is loaded on the first start.
+var catalogDb = postgres.AddDatabase("catalogdb");
+var catalog = builder.AddProject("catalog", "services/Catalog")
+    .WithReference(catalogDb).WithReference(cache).WithReference(users)
+    .WaitFor(catalogDb).WaitFor(cache);
+gateway.WithReference(catalog);
+
 // Services join the graph as they are built (issues 8–11), each in the same shape, and the
 // gateway gets a reference to each one it fronts, e.g.
 //   var bookingDb = postgres.AddDatabase("bookingdb");

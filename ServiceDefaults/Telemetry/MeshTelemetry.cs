@@ -44,6 +44,7 @@ public static class MeshTelemetry
     public static readonly string[] Meters =
     [
         GrpcSourceName,
+        "Mesh.*",                           // every service's own meters (e.g. Mesh.Catalog's cache hit ratio)
         "System.Runtime",                   // GC, thread pool, exceptions, process CPU and memory (dotnet.process.*)
         "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
         "System.Net.Http", "Npgsql",

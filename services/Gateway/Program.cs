@@ -5,6 +5,7 @@ builder.AddGateway(services =>
 {
     // One line per fronted service (issues 7-11), e.g. services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
     services.Add(Mesh.Users.V1.Users.Descriptor, "users");
+    services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog");
 });
 
 var app = builder.Build();

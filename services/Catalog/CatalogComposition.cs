@@ -1,0 +1,64 @@
+using Mesh.Catalog;
+using Mesh.Catalog.Cache;
+using Mesh.Catalog.DemoData;
+using Mesh.Catalog.Seats;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
+
+// In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The catalog's parts, wired once for Program.cs and for the tests that host it in-process.</summary>
+public static class CatalogComposition
+{
+    public static WebApplicationBuilder AddCatalog(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(CatalogOptions.SectionName).Get<CatalogOptions>() ?? new CatalogOptions();
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Data: catalogdb (PostgreSQL) for the truth, the shared Redis (under this service's prefix) for hot reads.
+        var database = builder.Configuration.GetConnectionString(options.Database)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Database} is not set.");
+        services.AddSingleton(_ => NpgsqlDataSource.Create(database));
+        services.AddSingleton<CatalogStore>();
+        var redis = builder.Configuration.GetConnectionString(options.Redis)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Redis} is not set.");
+        services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var redisOptions = ConfigurationOptions.Parse(redis);
+            redisOptions.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(redisOptions);
+        });
+        services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase().WithKeyPrefix(options.RedisKeyPrefix));
+        services.AddSingleton<CacheMetrics>();
+        services.AddSingleton<CatalogCache>();
+        builder.AddPostgresHealthCheck(options.Database);
+        builder.AddRedisHealthCheck(options.Redis);
+
+        // Seat status is the booking service's to know; until it exists every sellable seat is AVAILABLE.
+        services.TryAddSingleton<ISeatAvailability, AllSeatsAvailable>();
+        services.AddSingleton<DemoDataGenerator>();
+
+        builder.AddTokenValidation();
+        return builder;
+    }
+
+    /// <summary>Applies Migrations/*.sql, then loads demo data when it is switched on and the catalog is empty.</summary>
+    public static async Task MigrateCatalogDatabaseAsync(this WebApplication app)
+    {
+        var cancellation = app.Lifetime.ApplicationStopping;
+        await app.Services.GetRequiredService<CatalogStore>().MigrateAsync(cancellation);
+        if (app.Services.GetRequiredService<CatalogOptions>().SeedDemoData)
+            await app.Services.GetRequiredService<DemoDataGenerator>().SeedIfEmptyAsync(cancellation);
+    }
+
+    public static WebApplication MapCatalog(this WebApplication app)
+    {
+        app.MapGrpcService<CatalogApi>();
+        return app;
+    }
+}

@@ -1,0 +1,37 @@
+using Google.Rpc;
+
+namespace Mesh.Catalog.Validation;
+
+/// <summary>
+/// Collects what is wrong with a request, field by field, and ends the call with one INVALID_ARGUMENT carrying
+/// google.rpc.BadRequest (the gateway turns it into a 400 naming the fields). Field paths use the proto names.
+/// </summary>
+public sealed class FieldViolations
+{
+    private readonly List<BadRequest.Types.FieldViolation> _violations = [];
+
+    public FieldViolations Add(string field, string description)
+    {
+        _violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = $"{field} {description}" });
+        return this;
+    }
+
+    /// <summary>Adds a violation when <paramref name="problem"/> is not null.</summary>
+    public FieldViolations Check(string field, string? problem) => problem is null ? this : Add(field, problem);
+
+    public FieldViolations MaxLength(string field, string value, int max) =>
+        value.Length > max ? Add(field, $"must be at most {max} characters") : this;
+
+    public void ThrowIfAny()
+    {
+        if (_violations.Count == 0) return;
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)Code.InvalidArgument,
+            Message = string.Join("; ", _violations.Select(v => v.Description)),
+        };
+        var badRequest = new BadRequest();
+        badRequest.FieldViolations.AddRange(_violations);
+        throw status.WithDetail(badRequest).ToRpcException();
+    }
+}

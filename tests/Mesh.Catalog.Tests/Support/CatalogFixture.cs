@@ -1,0 +1,116 @@
+using Mesh.Catalog.V1;
+using Mesh.Gateway.Policy;
+using Mesh.Grpc.Client;
+using Mesh.ServiceDefaults.Hosting;
+using Mesh.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Mesh.Catalog.Tests.Support;
+
+/// <summary>
+/// The catalog in-process (its own database and Redis key prefix; demo data off) and the real gateway in front of it,
+/// both on free loopback ports, for one test class. Tokens come from <see cref="Tokens"/>, whose public key the
+/// catalog and the gateway trust.
+/// </summary>
+public class CatalogFixture(TestServers servers) : IAsyncLifetime
+{
+    public const string PartnerA = "partner-a";
+    public const string PartnerB = "partner-b";
+    public const string AdminUser = "admin-1";
+    public const string Customer = "customer-1";
+
+    private WebApplication _catalog = null!;
+    private WebApplication _gateway = null!;
+
+    public TestTokens Tokens { get; } = new();
+    public IsolatedData Data { get; } = new(servers);
+    public IServiceProvider Services => _catalog.Services;
+    public Uri GatewayAddress { get; private set; } = null!;
+    public GrpcChannel Channel { get; private set; } = null!;
+    public Mesh.Catalog.V1.Catalog.CatalogClient Client { get; private set; } = null!;
+    public string ConnectionString { get; private set; } = "";
+
+    public Metadata AsPartnerA => Tokens.As(PartnerA, "customer", "partner");
+    public Metadata AsPartnerB => Tokens.As(PartnerB, "customer", "partner");
+    public Metadata AsAdmin => Tokens.As(AdminUser, "customer", "admin");
+    public Metadata AsCustomer => Tokens.As(Customer, "customer");
+
+    /// <summary>Off in tests (each class builds the data it asserts on); the seeding test turns it on.</summary>
+    protected virtual bool SeedDemoData => false;
+
+    public HttpClient CreateRestClient() => new() { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await Data.PostgresConnectionStringAsync();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(CatalogApi).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ServiceEndpoints.GrpcPortKey] = "0",
+            [ServiceEndpoints.HttpPortKey] = "0",
+            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
+            ["ConnectionStrings:catalogdb"] = ConnectionString,
+            ["ConnectionStrings:cache"] = await Data.RedisConnectionStringAsync(),
+            ["Catalog:RedisKeyPrefix"] = Data.RedisKeyPrefix,
+            ["Catalog:SeedDemoData"] = SeedDemoData ? "true" : "false",
+            ["Mesh:Auth:Keys:0:Kid"] = "test",
+            ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddServiceDefaults();
+        builder.AddCatalog();
+        builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
+        _catalog = builder.Build();
+        await _catalog.MigrateCatalogDatabaseAsync();
+        _catalog.MapCatalog();
+        _catalog.MapDefaultEndpoints();
+        await _catalog.StartAsync(TestContext.Current.CancellationToken);
+        var endpoints = _catalog.Services.GetRequiredService<ServiceEndpoints>();
+        Channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
+        Client = new Mesh.Catalog.V1.Catalog.CatalogClient(Channel);
+
+        var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(EdgeAuthentication).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        gatewayBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [GatewayExtensions.PortKey] = "0",
+            ["services:catalog:grpc:0"] = endpoints.GrpcAddress.ToString(),
+        });
+        gatewayBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        gatewayBuilder.AddGateway(services => services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog"));
+        _gateway = gatewayBuilder.Build();
+        _gateway.MapGateway();
+        await _gateway.StartAsync(TestContext.Current.CancellationToken);
+        GatewayAddress = new Uri(_gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        await using var db = new NpgsqlConnection(ConnectionString);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO cities (id, name, country_code, time_zone) VALUES
+              ('berlin', 'Berlin', 'DE', 'Europe/Berlin'), ('paris', 'Paris', 'FR', 'Europe/Paris')
+            ON CONFLICT DO NOTHING
+            """, db);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_gateway is not null) { await _gateway.StopAsync(CancellationToken.None); await _gateway.DisposeAsync(); }
+        if (_catalog is not null) { await _catalog.StopAsync(CancellationToken.None); await _catalog.DisposeAsync(); }
+    }
+}
