@@ -30,6 +30,13 @@ var catalog = builder.AddProject("catalog", "services/Catalog")
     .WaitFor(catalogDb).WaitFor(cache);
 gateway.WithReference(catalog);
 
+// Payment methods, payments, refunds and the ledger; events leave through its outbox to RabbitMQ.
+var paymentDb = postgres.AddDatabase("paymentdb");
+var payment = builder.AddProject("payment", "services/Payment")
+    .WithReference(paymentDb).WithReference(messaging).WithReference(users)
+    .WaitFor(paymentDb).WaitFor(messaging);
+gateway.WithReference(payment);
+
 // Services join the graph as they are built (issues 8–11), each in the same shape, and the
 // gateway gets a reference to each one it fronts, e.g.
 //   var bookingDb = postgres.AddDatabase("bookingdb");

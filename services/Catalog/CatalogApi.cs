@@ -5,7 +5,6 @@ using Mesh.Catalog.Cache;
 using Mesh.Catalog.Domain;
 using Mesh.Catalog.Seats;
 using Mesh.Catalog.V1;
-using Mesh.Catalog.Validation;
 using Mesh.ServiceDefaults.Auth;
 
 namespace Mesh.Catalog;

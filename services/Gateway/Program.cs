@@ -6,6 +6,7 @@ builder.AddGateway(services =>
     // One line per fronted service (issues 7-11), e.g. services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
     services.Add(Mesh.Users.V1.Users.Descriptor, "users");
     services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog");
+    services.Add(Mesh.Payment.V1.Payments.Descriptor, "payment");
 });
 
 var app = builder.Build();

@@ -1,6 +1,6 @@
 using Google.Rpc;
 
-namespace Mesh.Catalog.Validation;
+namespace Mesh.Grpc;
 
 /// <summary>
 /// Collects what is wrong with a request, field by field, and ends the call with one INVALID_ARGUMENT carrying

@@ -1,0 +1,27 @@
+using Mesh.ServiceDefaults.Messaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+// In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>One line to run the outbox relay of a service: <c>builder.AddOutboxRelay("messaging")</c>.</summary>
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// Runs <see cref="OutboxRelay"/> against the service's registered <see cref="NpgsqlDataSource"/> and the broker
+    /// in ConnectionStrings:{connectionName}; settings in <c>Mesh:Outbox</c> (Exchange, BatchSize, PollInterval, …).
+    /// </summary>
+    public static IHostApplicationBuilder AddOutboxRelay(this IHostApplicationBuilder builder, string connectionName)
+    {
+        var options = builder.Configuration.GetSection("Mesh:Outbox").Get<OutboxRelayOptions>() ?? new OutboxRelayOptions();
+        options.ConnectionString = builder.Configuration.GetConnectionString(connectionName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not set.");
+        builder.Services.AddSingleton(options);
+        builder.Services.AddHostedService(sp => new OutboxRelay(sp.GetRequiredService<NpgsqlDataSource>(), options, sp.GetRequiredService<ILogger<OutboxRelay>>()));
+        builder.AddRabbitMqHealthCheck(connectionName);
+        return builder;
+    }
+}

@@ -1,0 +1,70 @@
+using Npgsql;
+
+namespace Mesh.ServiceDefaults.Messaging;
+
+/// <summary>
+/// The transactional outbox: a row in the service's own database, written in the SAME transaction as the state
+/// change it announces, so either both happen or neither. <see cref="OutboxRelay"/> publishes the rows later, even
+/// if RabbitMQ was down at write time.
+/// <code>
+/// await using var tx = await connection.BeginTransactionAsync();
+/// …change state…
+/// await Outbox.AddAsync(tx, OutboxMessage.Json("payment.succeeded", evt));
+/// await tx.CommitAsync();
+/// </code>
+/// </summary>
+public static class Outbox
+{
+    /// <summary>
+    /// The outbox and inbox tables. Run once at start-up (idempotent), e.g. next to the service's own migrations.
+    /// </summary>
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS mesh_outbox (
+            seq          bigserial   PRIMARY KEY,
+            id           uuid        NOT NULL UNIQUE,
+            type         text        NOT NULL CHECK (length(type) BETWEEN 1 AND 255),
+            content_type text        NOT NULL,
+            body         bytea       NOT NULL,
+            traceparent  text,
+            tracestate   text,
+            created_at   timestamptz NOT NULL DEFAULT now(),
+            sent_at      timestamptz,
+            attempts     int         NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS mesh_outbox_unsent ON mesh_outbox (seq) WHERE sent_at IS NULL;
+        CREATE TABLE IF NOT EXISTS mesh_inbox (
+            consumer     text        NOT NULL,
+            message_id   uuid        NOT NULL,
+            processed_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (consumer, message_id)
+        );
+        """;
+
+    public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(7007999); " + Schema + " SELECT pg_advisory_unlock(7007999);", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds a message inside <paramref name="transaction"/>. The current trace context is stored with it, so the
+    /// relay's publish span (and the consumer's) continue the trace of the request that caused it.
+    /// </summary>
+    public static async Task AddAsync(NpgsqlTransaction transaction, OutboxMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(message);
+        var activity = System.Diagnostics.Activity.Current;
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO mesh_outbox (id, type, content_type, body, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6)",
+            transaction.Connection, transaction);
+        command.Parameters.Add(new() { Value = message.Id });
+        command.Parameters.Add(new() { Value = message.Type });
+        command.Parameters.Add(new() { Value = message.ContentType });
+        command.Parameters.Add(new() { Value = message.Body.ToArray() });
+        command.Parameters.Add(new() { Value = (object?)activity?.Id ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)activity?.TraceStateString ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

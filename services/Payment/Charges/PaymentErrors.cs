@@ -1,0 +1,36 @@
+using Google.Rpc;
+using RpcStatus = Google.Rpc.Status;
+
+namespace Mesh.Payment.Charges;
+
+/// <summary>The business errors of payments, as google.rpc.Status with an ErrorInfo a client can switch on.</summary>
+public static class PaymentErrors
+{
+    public const string Domain = "payment.mesh";
+
+    public static RpcException Declined(PaymentRecord payment) =>
+        Error(Code.FailedPrecondition, payment.FailureCode.ToUpperInvariant(),
+            payment.FailureCode == "insufficient_funds" ? "The card has insufficient funds." : "The card was declined.",
+            ("payment_id", payment.Id.ToString()));
+
+    public static RpcException WrongState(PaymentRecord payment, string action) =>
+        Error(Code.FailedPrecondition, "PAYMENT_STATE", $"A payment that is {payment.Status} cannot be {action}.", ("payment_id", payment.Id.ToString()));
+
+    public static RpcException RefundTooLarge(PaymentRecord payment, long requested) =>
+        Error(Code.FailedPrecondition, "REFUND_EXCEEDS_CAPTURED",
+            $"Only {payment.Refundable} {payment.Currency} of this payment can still be refunded, not {requested}.", ("payment_id", payment.Id.ToString()));
+
+    public static RpcException KeyReused() =>
+        Error(Code.FailedPrecondition, "IDEMPOTENCY_KEY_REUSED",
+            "This idempotency key was used with a different request; use a new key for a new request.");
+
+    public static RpcException NotFound(string what) => new(new Mesh.Grpc.Status(StatusCode.NotFound, $"No such {what}."));
+
+    private static RpcException Error(Code code, string reason, string message, params (string Key, string Value)[] metadata)
+    {
+        // ErrorInfo field 1 is "type" in this (old) CommonProtos; newer ones call it "reason" — same wire field.
+        var info = new ErrorInfo { Type = reason, Domain = Domain };
+        foreach (var (key, value) in metadata) info.Metadata[key] = value;
+        return new RpcStatus { Code = (int)code, Message = message }.WithDetail(info).ToRpcException();
+    }
+}

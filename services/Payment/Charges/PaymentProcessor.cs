@@ -1,0 +1,144 @@
+using Mesh.Payment.Ledger;
+using Mesh.Payment.Provider;
+
+namespace Mesh.Payment.Charges;
+
+/// <summary>What CreatePayment asks for, validated.</summary>
+public sealed record CreatePaymentCommand(Guid PaymentMethodId, long Amount, string Currency, bool Capture, string Description);
+
+/// <summary>
+/// The payment rules: talks to the provider and records every outcome in the caller's <see cref="PaymentUnit"/> — the
+/// state change, its balanced ledger transaction and its outbox event together. The payment id is the provider
+/// reference, so the provider dedupes and a lost answer can be looked up (<see cref="ResolveAsync"/>), never re-charged.
+/// Declines are recorded (FAILED + PaymentFailed) and then thrown: the caller commits them before answering.
+/// </summary>
+public sealed class PaymentProcessor(IPaymentProvider provider, TimeProvider time)
+{
+    // PostgreSQL keeps microseconds: a time is cut to them so an answer and a later read of the same row agree.
+    private DateTime Now => Microseconds(time.GetUtcNow().UtcDateTime);
+
+    public static DateTime Microseconds(DateTime value) => value.AddTicks(-(value.Ticks % 10));
+
+    /// <summary>Creates payment <paramref name="paymentId"/> (also the provider reference: the same id never charges twice).</summary>
+    public async Task<PaymentRecord> CreateAsync(PaymentUnit unit, Guid userId, Guid paymentId, CreatePaymentCommand command, CancellationToken cancellationToken)
+    {
+        var method = await unit.FindPaymentMethodAsync(userId, command.PaymentMethodId) ?? throw PaymentErrors.NotFound("payment method");
+        var now = Now;
+        var payment = new PaymentRecord
+        {
+            Id = paymentId, UserId = userId, PaymentMethodId = method.Id, Amount = command.Amount, Currency = command.Currency,
+            CaptureRequested = command.Capture, Description = command.Description, CreateTime = now, UpdateTime = now,
+        };
+        ChargeResult? result;
+        try
+        {
+            result = await provider.AuthorizeAsync(payment.Id.ToString(), method.ProviderToken, payment.Amount, payment.Currency, command.Capture, cancellationToken);
+        }
+        catch (ProviderTimeoutException)
+        {
+            result = null; // the outcome is learnt later by reference (ResolveAsync)
+        }
+        payment.Status = PaymentStates.Processing;
+        if (result is not null) Apply(payment, result);
+        await unit.InsertPaymentAsync(payment);
+        await RecordOutcomeAsync(unit, payment);
+        if (payment.Status == PaymentStates.Failed) throw PaymentErrors.Declined(payment);
+        return payment;
+    }
+
+    public async Task<PaymentRecord> CaptureAsync(PaymentUnit unit, Guid? userId, Guid id, CancellationToken cancellationToken)
+    {
+        var payment = await unit.LockPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment");
+        if (payment.Status == PaymentStates.Succeeded) return payment; // captured already: repeating is harmless
+        if (payment.Status != PaymentStates.RequiresCapture) throw PaymentErrors.WrongState(payment, "captured");
+        var result = await provider.CaptureAsync(payment.Id.ToString(), cancellationToken);
+        Apply(payment, result);
+        await unit.UpdatePaymentAsync(payment);
+        await RecordOutcomeAsync(unit, payment);
+        return payment;
+    }
+
+    public async Task<PaymentRecord> VoidAsync(PaymentUnit unit, Guid? userId, Guid id, CancellationToken cancellationToken)
+    {
+        var payment = await unit.LockPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment");
+        if (payment.Status == PaymentStates.Canceled) return payment;
+        if (payment.Status != PaymentStates.RequiresCapture) throw PaymentErrors.WrongState(payment, "voided");
+        var result = await provider.VoidAsync(payment.Id.ToString(), cancellationToken);
+        Apply(payment, result);
+        await unit.UpdatePaymentAsync(payment);
+        return payment;
+    }
+
+    /// <summary>Refunds <paramref name="amount"/> (0: all that is left). The payment row lock serialises concurrent refunds.</summary>
+    public async Task<RefundRecord> RefundAsync(PaymentUnit unit, Guid userId, Guid id, Guid refundId, long amount, string reason, CancellationToken cancellationToken)
+    {
+        var payment = await unit.LockPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment");
+        if (payment.Status != PaymentStates.Succeeded) throw PaymentErrors.WrongState(payment, "refunded");
+        var refundAmount = amount == 0 ? payment.Refundable : amount;
+        if (refundAmount <= 0 || refundAmount > payment.Refundable) throw PaymentErrors.RefundTooLarge(payment, refundAmount);
+
+        var refund = new RefundRecord { Id = refundId, PaymentId = payment.Id, Amount = refundAmount, Currency = payment.Currency, Reason = reason, CreateTime = Now };
+        await provider.RefundAsync(payment.Id.ToString(), refund.Id.ToString(), refundAmount, cancellationToken);
+        payment.AmountRefunded += refundAmount;
+        payment.UpdateTime = refund.CreateTime;
+        await unit.InsertRefundAsync(refund);
+        await unit.UpdatePaymentAsync(payment); // the CHECK (amount_refunded <= amount_captured) backs the test above
+        await unit.PostAsync(Journal.Refund(payment.Id, refundAmount, payment.Currency), refund.CreateTime);
+        await unit.PublishAsync(PaymentEvents.For(refund, payment.UserId));
+        return refund;
+    }
+
+    /// <summary>Settles a PROCESSING payment from the provider's record. Returns the payment (unchanged if not processing).</summary>
+    public async Task<PaymentRecord?> ResolveAsync(PaymentUnit unit, Guid id, CancellationToken cancellationToken)
+    {
+        var payment = await unit.LockPaymentAsync(null, id);
+        if (payment is null || payment.Status != PaymentStates.Processing) return payment;
+        var result = await provider.LookupAsync(payment.Id.ToString(), cancellationToken);
+        if (result.State == ChargeState.Authorized && payment.CaptureRequested)
+            result = await provider.CaptureAsync(payment.Id.ToString(), cancellationToken);
+        if (result.State == ChargeState.Unknown) result = new ChargeResult(ChargeState.Declined, "provider_unavailable"); // never reached the provider: nothing was charged
+        Apply(payment, result);
+        await unit.UpdatePaymentAsync(payment);
+        await RecordOutcomeAsync(unit, payment);
+        return payment;
+    }
+
+    private void Apply(PaymentRecord payment, ChargeResult result)
+    {
+        payment.UpdateTime = Now;
+        switch (result.State)
+        {
+            case ChargeState.Captured:
+                payment.Status = PaymentStates.Succeeded;
+                payment.AmountCaptured = payment.Amount;
+                break;
+            case ChargeState.Authorized:
+                payment.Status = PaymentStates.RequiresCapture;
+                break;
+            case ChargeState.Voided:
+                payment.Status = PaymentStates.Canceled;
+                break;
+            case ChargeState.Declined:
+                payment.Status = PaymentStates.Failed;
+                payment.FailureCode = result.DeclineCode.Length > 0 ? result.DeclineCode : "card_declined";
+                break;
+            default:
+                payment.Status = PaymentStates.Processing;
+                break;
+        }
+    }
+
+    /// <summary>Money moved (capture) → ledger + PaymentSucceeded; declined → PaymentFailed; anything else: nothing yet.</summary>
+    private async Task RecordOutcomeAsync(PaymentUnit unit, PaymentRecord payment)
+    {
+        if (payment.Status == PaymentStates.Succeeded)
+        {
+            await unit.PostAsync(Journal.Capture(payment.Id, payment.AmountCaptured, payment.Currency), payment.UpdateTime);
+            await unit.PublishAsync(PaymentEvents.For(payment));
+        }
+        else if (payment.Status == PaymentStates.Failed)
+        {
+            await unit.PublishAsync(PaymentEvents.For(payment));
+        }
+    }
+}

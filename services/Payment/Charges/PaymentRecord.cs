@@ -1,0 +1,54 @@
+namespace Mesh.Payment.Charges;
+
+/// <summary>Payment states as stored (lower case in the database, enum values in the contract).</summary>
+public static class PaymentStates
+{
+    public const string RequiresCapture = "requires_capture";
+    public const string Processing = "processing";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Canceled = "canceled";
+}
+
+/// <summary>A payment as stored.</summary>
+public sealed class PaymentRecord
+{
+    public Guid Id { get; set; }
+    public Guid UserId { get; set; }
+    public Guid PaymentMethodId { get; set; }
+    public long Amount { get; set; }
+    public string Currency { get; set; } = "";
+    public string Status { get; set; } = PaymentStates.Processing;
+    public bool CaptureRequested { get; set; }
+    public long AmountCaptured { get; set; }
+    public long AmountRefunded { get; set; }
+    public string FailureCode { get; set; } = "";
+    public string Description { get; set; } = "";
+    public DateTime CreateTime { get; set; }
+    public DateTime UpdateTime { get; set; }
+
+    public long Refundable => AmountCaptured - AmountRefunded;
+}
+
+/// <summary>A saved card (token only).</summary>
+public sealed class PaymentMethodRecord
+{
+    public Guid Id { get; set; }
+    public Guid UserId { get; set; }
+    public string ProviderToken { get; set; } = "";
+    public string Brand { get; set; } = "";
+    public string Last4 { get; set; } = "";
+    public int ExpMonth { get; set; }
+    public int ExpYear { get; set; }
+    public DateTime CreateTime { get; set; }
+}
+
+public sealed class RefundRecord
+{
+    public Guid Id { get; set; }
+    public Guid PaymentId { get; set; }
+    public long Amount { get; set; }
+    public string Currency { get; set; } = "";
+    public string Reason { get; set; } = "";
+    public DateTime CreateTime { get; set; }
+}

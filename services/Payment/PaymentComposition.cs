@@ -1,0 +1,48 @@
+using Mesh.Payment;
+using Mesh.Payment.Idempotency;
+using Mesh.Payment.Charges;
+using Mesh.Payment.Provider;
+using Mesh.Payment.Subscriptions;
+using Mesh.Payment.Workers;
+using Mesh.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+
+// In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The payment service's parts, wired once for Program.cs and for the tests that host it in-process.</summary>
+public static class PaymentComposition
+{
+    public static WebApplicationBuilder AddPayment(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(PaymentOptions.SectionName).Get<PaymentOptions>() ?? new PaymentOptions();
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+
+        var database = builder.Configuration.GetConnectionString(options.Database)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Database} is not set.");
+        services.AddSingleton(_ => NpgsqlDataSource.Create(database));
+        services.AddSingleton<PaymentStore>();
+        builder.AddPostgresHealthCheck(options.Database);
+
+        // The provider boundary: the simulated provider until a real one is configured.
+        services.TryAddSingleton<IPaymentProvider, SimulatedProvider>();
+        services.AddSingleton<PaymentProcessor>();
+        services.AddSingleton<IdempotentCalls>();
+        services.AddSingleton<SubscriptionBilling>();
+        services.AddSingleton<Mesh.Payment.Ledger.Reconciliation>();
+        builder.ConfigureTelemetry(new TelemetryConfigurator { Metrics = m => m.AddMeter(Mesh.Payment.Ledger.Reconciliation.MeterName) }); // payment.reconciliation.mismatches
+        services.AddSingleton<PaymentMaintenance>();
+        services.AddHostedService(sp => sp.GetRequiredService<PaymentMaintenance>());
+        services.AddHostedService<RefundTasks>();     // refunds other services request through RabbitMQ
+
+        builder.AddTokenValidation();
+        return builder;
+    }
+
+    /// <summary>Applies Migrations/*.sql and the outbox tables before the service takes calls.</summary>
+    public static Task MigratePaymentDatabaseAsync(this WebApplication app) =>
+        app.Services.GetRequiredService<PaymentStore>().MigrateAsync(app.Lifetime.ApplicationStopping);
+}

@@ -1,0 +1,287 @@
+using Dapper;
+using Mesh.Payment.Ledger;
+using Mesh.Payment.Subscriptions;
+using Mesh.Payment.Charges;
+using Mesh.ServiceDefaults.Messaging;
+using Npgsql;
+
+namespace Mesh.Payment;
+
+/// <summary>A payment's figures for reconciliation.</summary>
+public sealed class ReconciliationRow
+{
+    public Guid Id { get; set; }
+    public string Status { get; set; } = "";
+    public long Amount { get; set; }
+    public long AmountCaptured { get; set; }
+    public long AmountRefunded { get; set; }
+    public long Refunds { get; set; }
+    public long Clearing { get; set; }
+}
+
+/// <summary>An idempotency key as stored: the first request's fingerprint and, once finished, its response or error.</summary>
+public sealed class StoredIdempotencyKey
+{
+    public byte[] RequestHash { get; set; } = [];
+    public Guid Reference { get; set; }
+    public byte[]? Response { get; set; }
+    public byte[]? Error { get; set; }
+}
+
+/// <summary>
+/// All SQL of the payment service, parameterised (Dapper), against paymentdb. Reads open their own connection;
+/// changes go through a <see cref="PaymentUnit"/>: one transaction holding the row locks, ledger and outbox rows.
+/// </summary>
+public sealed class PaymentStore(NpgsqlDataSource db)
+{
+    internal const string PaymentColumns = """
+        id, user_id AS UserId, payment_method_id AS PaymentMethodId, amount, currency, status, capture_requested AS CaptureRequested,
+        amount_captured AS AmountCaptured, amount_refunded AS AmountRefunded, failure_code AS FailureCode, description,
+        create_time AS CreateTime, update_time AS UpdateTime
+        """;
+    internal const string PlanColumns = "id, name, amount, currency, interval, trial_days AS TrialDays";
+    internal const string SubscriptionColumns = """
+        id, user_id AS UserId, plan_id AS PlanId, payment_method_id AS PaymentMethodId, status, current_period_start AS CurrentPeriodStart,
+        current_period_end AS CurrentPeriodEnd, cancel_at_period_end AS CancelAtPeriodEnd, failed_attempts AS FailedAttempts,
+        next_attempt_time AS NextAttemptTime, create_time AS CreateTime, update_time AS UpdateTime
+        """;
+    internal const string MethodColumns = "id, user_id AS UserId, provider_token AS ProviderToken, brand, last4, exp_month AS ExpMonth, exp_year AS ExpYear, create_time AS CreateTime";
+
+    /// <summary>Applies the embedded Migrations/*.sql not yet applied, in name order, one replica at a time; then the outbox tables.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var assembly = typeof(PaymentStore).Assembly;
+        var scripts = assembly.GetManifestResourceNames().Where(n => n.StartsWith("Migrations/", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToList();
+        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+            foreach (var script in scripts)
+            {
+                var version = script["Migrations/".Length..^".sql".Length];
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(7009001)", transaction: transaction);
+                var applied = await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = @version)", new { version }, transaction);
+                if (!applied)
+                {
+                    using var reader = new StreamReader(assembly.GetManifestResourceStream(script)!);
+                    await connection.ExecuteAsync(await reader.ReadToEndAsync(cancellationToken), transaction: transaction);
+                    await connection.ExecuteAsync("INSERT INTO schema_migrations (version) VALUES (@version)", new { version }, transaction);
+                }
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+        await Outbox.MigrateAsync(db, cancellationToken);
+    }
+
+    public async Task<PaymentUnit> BeginAsync(CancellationToken cancellationToken)
+    {
+        var connection = await db.OpenConnectionAsync(cancellationToken);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        return new PaymentUnit(connection, transaction);
+    }
+
+    public async Task InsertPaymentMethodAsync(PaymentMethodRecord method)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO payment_methods (id, user_id, provider_token, brand, last4, exp_month, exp_year, create_time)
+            VALUES (@Id, @UserId, @ProviderToken, @Brand, @Last4, @ExpMonth, @ExpYear, @CreateTime)
+            """, method);
+    }
+
+    public async Task<IReadOnlyList<PaymentMethodRecord>> ListPaymentMethodsAsync(Guid userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<PaymentMethodRecord>($"SELECT {MethodColumns} FROM payment_methods WHERE user_id = @userId ORDER BY id DESC LIMIT 100", new { userId })).AsList();
+    }
+
+    /// <summary>A payment of <paramref name="userId"/> (null: another user's or none — the caller cannot tell which).</summary>
+    public async Task<PaymentRecord?> FindPaymentAsync(Guid userId, Guid id)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<PaymentRecord>($"SELECT {PaymentColumns} FROM payments WHERE id = @id AND user_id = @userId", new { id, userId });
+    }
+
+    /// <summary>Ids of payments whose provider outcome is not known yet.</summary>
+    public async Task<IReadOnlyList<Guid>> ProcessingPaymentIdsAsync(int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<Guid>("SELECT id FROM payments WHERE status = 'processing' ORDER BY id LIMIT @limit", new { limit })).AsList();
+    }
+
+    public async Task<IReadOnlyList<PlanRecord>> ListPlansAsync()
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<PlanRecord>($"SELECT {PlanColumns} FROM plans ORDER BY amount, id")).AsList();
+    }
+
+    public async Task<IReadOnlyList<SubscriptionRecord>> ListSubscriptionsAsync(Guid userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<SubscriptionRecord>($"SELECT {SubscriptionColumns} FROM subscriptions WHERE user_id = @userId ORDER BY id DESC LIMIT 100", new { userId })).AsList();
+    }
+
+    /// <summary>Subscriptions whose period ended or whose dunning retry is due at <paramref name="now"/>.</summary>
+    public async Task<IReadOnlyList<Guid>> DueSubscriptionIdsAsync(DateTime now, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<Guid>("""
+            SELECT id FROM subscriptions
+            WHERE (status IN ('trialing', 'active') AND current_period_end <= @now) OR (status = 'past_due' AND next_attempt_time <= @now)
+            ORDER BY id LIMIT @limit
+            """, new { now, limit })).AsList();
+    }
+
+    /// <summary>
+    /// Records the first sight of (user, key) in its own, immediately committed transaction, so the reference it fixes
+    /// survives a crash of the request that follows. Does nothing when the key is known and not expired.
+    /// </summary>
+    public async Task RegisterIdempotencyKeyAsync(Guid userId, string key, byte[] requestHash, DateTime now, DateTime expireTime)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        // An expired key that was not purged yet starts over.
+        await connection.ExecuteAsync("DELETE FROM idempotency_keys WHERE user_id = @userId AND key = @key AND expire_time < @now", new { userId, key, now }, transaction);
+        await connection.ExecuteAsync("""
+            INSERT INTO idempotency_keys (user_id, key, request_hash, reference, create_time, expire_time)
+            VALUES (@userId, @key, @requestHash, @reference, @now, @expireTime) ON CONFLICT DO NOTHING
+            """, new { userId, key, requestHash, reference = Guid.CreateVersion7(), now, expireTime }, transaction);
+        await transaction.CommitAsync();
+    }
+
+    /// <summary>Per payment (newest first): its state and amounts, its refunds and its ledger postings per account.</summary>
+    public async Task<IReadOnlyList<ReconciliationRow>> ReconciliationRowsAsync(int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<ReconciliationRow>("""
+            SELECT p.id, p.status, p.amount, p.amount_captured AS AmountCaptured, p.amount_refunded AS AmountRefunded,
+                   coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.payment_id = p.id), 0)::bigint AS Refunds,
+                   coalesce((SELECT sum(e.amount) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+                             WHERE t.payment_id = p.id AND e.account = 'provider_clearing'), 0)::bigint AS Clearing
+            FROM payments p ORDER BY p.id DESC LIMIT @limit
+            """, new { limit })).AsList();
+    }
+
+    /// <summary>How many ledger transactions do not sum to zero, and the sum of all entries.</summary>
+    public async Task<(int Unbalanced, long Total)> LedgerTotalsAsync()
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var unbalanced = await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*)::int FROM (SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING sum(amount) <> 0) t");
+        var total = await connection.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries");
+        return (unbalanced, total);
+    }
+
+    public async Task<int> PurgeExpiredIdempotencyKeysAsync(DateTime now)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteAsync("DELETE FROM idempotency_keys WHERE expire_time < @now", new { now });
+    }
+}
+
+/// <summary>One database transaction of the payment service: locks, state changes, ledger and outbox rows, commit.</summary>
+public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction transaction, bool owned = true) : IAsyncDisposable
+{
+    /// <summary>
+    /// A unit inside someone else's transaction (a queue consumer's, which also holds its inbox row); the owner commits
+    /// and disposes it.
+    /// </summary>
+    public static PaymentUnit Within(NpgsqlTransaction transaction) => new(transaction.Connection!, transaction, owned: false);
+
+    public NpgsqlTransaction Transaction => transaction;
+
+    /// <summary>
+    /// Locks a registered key for this transaction. The first request holds the lock until it commits its outcome, so
+    /// concurrent duplicates wait here and then read the stored response.
+    /// </summary>
+    public Task<StoredIdempotencyKey> LockIdempotencyKeyAsync(Guid userId, string key) =>
+        connection.QuerySingleAsync<StoredIdempotencyKey>(
+            "SELECT request_hash AS RequestHash, reference, response, error FROM idempotency_keys WHERE user_id = @userId AND key = @key FOR UPDATE",
+            new { userId, key }, transaction);
+
+    public Task SaveIdempotentResultAsync(Guid userId, string key, byte[]? response, byte[]? error) =>
+        connection.ExecuteAsync("UPDATE idempotency_keys SET response = @response, error = @error WHERE user_id = @userId AND key = @key",
+            new { userId, key, response, error }, transaction);
+
+    public Task<PaymentMethodRecord?> FindPaymentMethodAsync(Guid userId, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<PaymentMethodRecord>($"SELECT {PaymentStore.MethodColumns} FROM payment_methods WHERE id = @id AND user_id = @userId",
+            new { id, userId }, transaction);
+
+    /// <summary>Locks a payment for a state change (<paramref name="userId"/> null: any owner, for workers).</summary>
+    public Task<PaymentRecord?> LockPaymentAsync(Guid? userId, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<PaymentRecord>(
+            $"SELECT {PaymentStore.PaymentColumns} FROM payments WHERE id = @id AND (@userId::uuid IS NULL OR user_id = @userId) FOR UPDATE",
+            new { id, userId }, transaction);
+
+    public Task InsertPaymentAsync(PaymentRecord payment) =>
+        connection.ExecuteAsync("""
+            INSERT INTO payments (id, user_id, payment_method_id, amount, currency, status, capture_requested, amount_captured,
+                                  amount_refunded, failure_code, description, create_time, update_time)
+            VALUES (@Id, @UserId, @PaymentMethodId, @Amount, @Currency, @Status, @CaptureRequested, @AmountCaptured,
+                    @AmountRefunded, @FailureCode, @Description, @CreateTime, @UpdateTime)
+            """, payment, transaction);
+
+    public Task UpdatePaymentAsync(PaymentRecord payment) =>
+        connection.ExecuteAsync("""
+            UPDATE payments SET status = @Status, amount_captured = @AmountCaptured, amount_refunded = @AmountRefunded,
+                   failure_code = @FailureCode, update_time = @UpdateTime
+            WHERE id = @Id
+            """, payment, transaction);
+
+    public Task InsertRefundAsync(RefundRecord refund) =>
+        connection.ExecuteAsync("""
+            INSERT INTO refunds (id, payment_id, amount, currency, reason, create_time)
+            VALUES (@Id, @PaymentId, @Amount, @Currency, @Reason, @CreateTime)
+            """, refund, transaction);
+
+    public async Task PostAsync(JournalTransaction journal, DateTime now)
+    {
+        await connection.ExecuteAsync("INSERT INTO ledger_transactions (id, payment_id, kind, currency, create_time) VALUES (@Id, @PaymentId, @Kind, @Currency, @now)",
+            new { journal.Id, journal.PaymentId, journal.Kind, journal.Currency, now }, transaction);
+        foreach (var entry in journal.Entries)
+            await connection.ExecuteAsync("INSERT INTO ledger_entries (transaction_id, account, amount) VALUES (@id, @Account, @Amount)",
+                new { id = journal.Id, entry.Account, entry.Amount }, transaction);
+    }
+
+    public Task<PlanRecord?> FindPlanAsync(string id) =>
+        connection.QuerySingleOrDefaultAsync<PlanRecord>($"SELECT {PaymentStore.PlanColumns} FROM plans WHERE id = @id", new { id }, transaction);
+
+    /// <summary>Locks a subscription (<paramref name="userId"/> null: any owner, for the billing worker; skips rows another worker holds).</summary>
+    public Task<SubscriptionRecord?> LockSubscriptionAsync(Guid? userId, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<SubscriptionRecord>(
+            $"SELECT {PaymentStore.SubscriptionColumns} FROM subscriptions WHERE id = @id AND (@userId::uuid IS NULL OR user_id = @userId) FOR UPDATE" +
+            (userId is null ? " SKIP LOCKED" : ""),
+            new { id, userId }, transaction);
+
+    public Task InsertSubscriptionAsync(SubscriptionRecord s) =>
+        connection.ExecuteAsync("""
+            INSERT INTO subscriptions (id, user_id, plan_id, payment_method_id, status, current_period_start, current_period_end,
+                                       cancel_at_period_end, failed_attempts, next_attempt_time, create_time, update_time)
+            VALUES (@Id, @UserId, @PlanId, @PaymentMethodId, @Status, @CurrentPeriodStart, @CurrentPeriodEnd,
+                    @CancelAtPeriodEnd, @FailedAttempts, @NextAttemptTime, @CreateTime, @UpdateTime)
+            """, s, transaction);
+
+    public Task UpdateSubscriptionAsync(SubscriptionRecord s) =>
+        connection.ExecuteAsync("""
+            UPDATE subscriptions SET status = @Status, current_period_start = @CurrentPeriodStart, current_period_end = @CurrentPeriodEnd,
+                   cancel_at_period_end = @CancelAtPeriodEnd, failed_attempts = @FailedAttempts, next_attempt_time = @NextAttemptTime,
+                   update_time = @UpdateTime
+            WHERE id = @Id
+            """, s, transaction);
+
+    public Task RecordSubscriptionChargeAsync(Guid subscriptionId, DateTime periodStart, int attempt, Guid paymentId) =>
+        connection.ExecuteAsync("INSERT INTO subscription_charges (subscription_id, period_start, attempt, payment_id) VALUES (@subscriptionId, @periodStart, @attempt, @paymentId)",
+            new { subscriptionId, periodStart, attempt, paymentId }, transaction);
+
+    public Task PublishAsync(OutboxMessage message) => Outbox.AddAsync(transaction, message);
+
+    public Task CommitAsync() => owned ? transaction.CommitAsync() : Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!owned) return;
+        await transaction.DisposeAsync();
+        await connection.DisposeAsync();
+    }
+}

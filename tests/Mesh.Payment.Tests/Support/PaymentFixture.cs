@@ -1,0 +1,126 @@
+using Mesh.Grpc.Client;
+using Mesh.Payment.Provider;
+using Mesh.Payment.V1;
+using Mesh.Payment.Workers;
+using Mesh.ServiceDefaults.Hosting;
+using Mesh.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Mesh.Payment.Tests.Support;
+
+/// <summary>A signed-in caller of the payment service.</summary>
+public sealed record TestCaller(Guid Id, Metadata Bearer)
+{
+    public Metadata WithKey(string key) => new() { { "authorization", Bearer.GetValue("authorization")! }, { "idempotency-key", key } };
+}
+
+/// <summary>
+/// The payment service in-process (its own database, the simulated provider, tokens from <see cref="TestTokens"/>) on
+/// free loopback ports, for one test class, on a clock the tests move (<see cref="Clock"/>). No outbox relay runs here: the outbox tests drive relays themselves, and
+/// the maintenance worker's timer is an hour so tests run its rounds by hand (<see cref="Maintenance"/>).
+/// </summary>
+public class PaymentFixture(TestServers servers) : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private WebApplication? _gateway;
+
+    /// <summary>Also start the real gateway in front (REST routes from the proto's google.api.http rules).</summary>
+    protected virtual bool WithGateway => false;
+    public Uri GatewayAddress { get; private set; } = null!;
+
+    public HttpClient CreateRestClient() => new() { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    public IsolatedData Data { get; } = new(servers);
+    public ManualClock Clock { get; } = new();
+    public TestTokens Tokens { get; } = new();
+    public GrpcChannel Channel { get; private set; } = null!;
+    public Payments.PaymentsClient Client { get; private set; } = null!;
+    public SimulatedProvider Provider => (SimulatedProvider)_app.Services.GetRequiredService<IPaymentProvider>();
+    public PaymentMaintenance Maintenance => _app.Services.GetRequiredService<PaymentMaintenance>();
+    public NpgsqlDataSource Database => _app.Services.GetRequiredService<NpgsqlDataSource>();
+    public IServiceProvider Services => _app.Services;
+
+    public TestCaller NewCaller(params string[] roles)
+    {
+        var id = Guid.NewGuid();
+        return new TestCaller(id, new Metadata { { "authorization", $"Bearer {Tokens.Issue(id, roles)}" } });
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(PaymentsApi).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ServiceEndpoints.GrpcPortKey] = "0",
+            [ServiceEndpoints.HttpPortKey] = "0",
+            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
+            ["ConnectionStrings:paymentdb"] = await Data.PostgresConnectionStringAsync(),
+            ["ConnectionStrings:messaging"] = await Data.RabbitMqConnectionStringAsync(), // refund tasks consume from it
+            ["Payment:MaintenanceInterval"] = "01:00:00",
+            ["Mesh:Auth:Keys:0:Kid"] = TestTokens.KeyId,
+            ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddServiceDefaults();
+        builder.AddPayment();
+        builder.Services.AddSingleton<TimeProvider>(Clock);
+        builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
+        _app = builder.Build();
+        await _app.MigratePaymentDatabaseAsync();
+        _app.MapGrpcService<PaymentsApi>();
+        _app.MapDefaultEndpoints();
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        Channel = GrpcChannel.ForAddress(_app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress);
+        Client = new Payments.PaymentsClient(Channel);
+        if (WithGateway) await StartGatewayAsync();
+    }
+
+    private async Task StartGatewayAsync()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(Mesh.Gateway.Policy.EdgeAuthentication).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [GatewayExtensions.PortKey] = "0",
+            ["services:payment:grpc:0"] = _app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress.ToString(),
+            ["Gateway:Auth:Keys:0:Kid"] = TestTokens.KeyId,
+            ["Gateway:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddGateway(services => services.Add(Payments.Descriptor, "payment"));
+        _gateway = builder.Build();
+        _gateway.MapGateway();
+        await _gateway.StartAsync(TestContext.Current.CancellationToken);
+        GatewayAddress = new Uri(_gateway.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    /// <summary>Saves a card for the caller and returns its id.</summary>
+    public async Task<string> AddCardAsync(TestCaller caller, string number = TestCards.Visa)
+    {
+        var method = await Client.CreatePaymentMethodAsync(new CreatePaymentMethodRequest
+        {
+            CardNumber = number, ExpMonth = 12, ExpYear = DateTime.UtcNow.Year + 2, Cvc = "123",
+        }, caller.Bearer, cancellationToken: TestContext.Current.CancellationToken);
+        return method.Id;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_gateway is not null) { await _gateway.StopAsync(CancellationToken.None); await _gateway.DisposeAsync(); }
+        if (_app is not null) { await _app.StopAsync(CancellationToken.None); await _app.DisposeAsync(); }
+    }
+}
