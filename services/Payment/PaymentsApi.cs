@@ -4,7 +4,6 @@ using Mesh.Payment.Charges;
 using Mesh.Payment.Provider;
 using Mesh.Payment.Subscriptions;
 using Mesh.Payment.V1;
-using Mesh.Payment.Validation;
 using Mesh.ServiceDefaults.Auth;
 
 namespace Mesh.Payment;

@@ -6,7 +6,6 @@ using Mesh.Users.Passwords;
 using Mesh.Users.SignIn;
 using Mesh.Users.Tokens;
 using Mesh.Users.V1;
-using Mesh.Users.Validation;
 
 namespace Mesh.Users;
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
-namespace Mesh.Users.Validation;
+namespace Mesh.Grpc;
 
 /// <summary>
 /// Finds fields a request carries that its schema does not know (a client on a newer or wrong contract). Protobuf
