@@ -37,6 +37,13 @@ var payment = builder.AddProject("payment", "services/Payment")
     .WaitFor(paymentDb).WaitFor(messaging);
 gateway.WithReference(payment);
 
+// Seat holds (exclusive by a database constraint; prices from the catalog), later checkout and cancellation.
+var bookingDb = postgres.AddDatabase("bookingdb");
+var booking = builder.AddProject("booking", "services/Booking")
+    .WithReference(bookingDb).WithReference(cache).WithReference(catalog).WithReference(users)
+    .WaitFor(bookingDb).WaitFor(catalog);
+gateway.WithReference(booking);
+
 // Services join the graph as they are built (issues 8–11), each in the same shape, and the
 // gateway gets a reference to each one it fronts, e.g.
 //   var bookingDb = postgres.AddDatabase("bookingdb");

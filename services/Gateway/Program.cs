@@ -7,6 +7,7 @@ builder.AddGateway(services =>
     services.Add(Mesh.Users.V1.Users.Descriptor, "users");
     services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog");
     services.Add(Mesh.Payment.V1.Payments.Descriptor, "payment");
+    services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
 });
 
 var app = builder.Build();

@@ -1,0 +1,20 @@
+using Google.Rpc;
+
+namespace Mesh.Booking.Tests.Support;
+
+public static class Errors
+{
+    /// <summary>The seat ids a SEATS_TAKEN error names in its ErrorInfo.</summary>
+    public static IReadOnlyList<string> TakenSeats(RpcException e)
+    {
+        var info = e.GetRpcStatus()?.GetDetail<ErrorInfo>();
+        Assert.NotNull(info);
+        Assert.Equal("SEATS_TAKEN", info.Type);
+        return info.Metadata["seat_ids"].Split(',');
+    }
+
+    public static string? Reason(RpcException e) => e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type;
+
+    public static IEnumerable<string> Fields(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field) ?? [];
+}

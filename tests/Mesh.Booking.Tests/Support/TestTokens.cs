@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Mesh.ServiceDefaults.Auth;
+
+namespace Mesh.Booking.Tests.Support;
+
+/// <summary>
+/// Mints ES256 access tokens the way the users service does (iss, aud, sub, roles, exp) with a key the fixture
+/// configures as the booking service's trusted key (Mesh:Auth:Keys:0:Pem), so tests can act as any user.
+/// </summary>
+public sealed class TestTokens
+{
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
+
+    public string Mint(string subject, params string[] roles)
+    {
+        var header = new { alg = "ES256", typ = "JWT" };
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = new { iss = MeshTokens.DefaultIssuer, aud = MeshTokens.DefaultAudience, sub = subject, roles, iat = now, exp = now + 3600 };
+        var input = $"{Encode(header)}.{Encode(claims)}";
+        var signature = _key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return $"{input}.{Base64Url.Encode(signature)}";
+    }
+
+    public Metadata As(string subject, params string[] roles) => new() { { "authorization", $"Bearer {Mint(subject, roles)}" } };
+
+    private static string Encode(object value) => Base64Url.Encode(JsonSerializer.SerializeToUtf8Bytes(value));
+}
