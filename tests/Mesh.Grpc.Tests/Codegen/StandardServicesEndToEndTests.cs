@@ -22,7 +22,7 @@ namespace Mesh.Grpc.Tests.Codegen;
 /// </summary>
 public sealed class StandardServicesEndToEndTests : IAsyncLifetime
 {
-    private WebApplication? _app;
+    private StandardServicesHost? _host;
     private string _address = "";
 
     private sealed class CatalogService : Catalog.CatalogBase
@@ -38,26 +38,13 @@ public sealed class StandardServicesEndToEndTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealth();
-        builder.Services.AddGrpcReflection();
-
-        _app = builder.Build();
-        _app.MapGrpcService<CatalogService>();
-        _app.MapGrpcHealthService();
-        _app.MapGrpcReflectionService();
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        _address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        _host = await StandardServicesHost.StartAsync<CatalogService>();
+        _address = _host.Address;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is null) return;
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
     }
 
     [Theory]
@@ -78,7 +65,7 @@ public sealed class StandardServicesEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Buf_curl_calls_health_Check_for_the_server_and_a_service()
     {
-        _app!.Services.GetRequiredService<HealthServiceImpl>().SetStatus("mesh.codegen_test.v1.Catalog", ServingStatus.NotServing);
+        _host!.Services.GetRequiredService<HealthServiceImpl>().SetStatus("mesh.codegen_test.v1.Catalog", ServingStatus.NotServing);
 
         var server = await BufCurlAsync("-d", "{}", _address + "/grpc.health.v1.Health/Check");
         var catalog = await BufCurlAsync("-d", "{\"service\":\"mesh.codegen_test.v1.Catalog\"}", _address + "/grpc.health.v1.Health/Check");
@@ -97,30 +84,11 @@ public sealed class StandardServicesEndToEndTests : IAsyncLifetime
         Assert.Contains("2023-11-14T22:13:20Z", output);    // google.protobuf.Timestamp rendered as JSON: its schema came by reflection
     }
 
+    /// <summary>buf curl over the gRPC protocol; it must succeed.</summary>
     private static async Task<string> BufCurlAsync(params string[] arguments)
     {
-        var buf = Path.Combine(RepositoryPaths.Root, "tests", "node", "node_modules", ".bin", "buf");
-        Assert.True(File.Exists(buf), $"{buf} is missing: run `npm ci` in tests/node (./mesh test does).");
-
-        var start = new ProcessStartInfo(buf) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "curl", "--http2-prior-knowledge", "--protocol", "grpc" }.Concat(arguments)) start.ArgumentList.Add(argument);
-        start.Environment["BUF_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "mesh-buf-cache");
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var hangGuard = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        hangGuard.CancelAfter(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(hangGuard.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        Assert.True(process.ExitCode == 0, $"buf curl {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}");
-        return await stdout;
+        var (exitCode, stdout, stderr) = await BufCurl.RunAsync(["--protocol", "grpc", .. arguments]);
+        Assert.True(exitCode == 0, $"buf curl {string.Join(' ', arguments)} exited {exitCode}: {stderr}");
+        return stdout;
     }
 }

@@ -23,7 +23,7 @@ namespace Mesh.Grpc.Tests.Connect;
 /// </summary>
 public sealed class ConnectProtocolEndToEndTests : IAsyncLifetime
 {
-    private WebApplication? _app;
+    private StandardServicesHost? _host;
     private string _address = "";
 
     private sealed class CatalogService : Catalog.CatalogBase
@@ -47,26 +47,13 @@ public sealed class ConnectProtocolEndToEndTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealth();
-        builder.Services.AddGrpcReflection();
-
-        _app = builder.Build();
-        _app.MapGrpcService<CatalogService>();
-        _app.MapGrpcHealthService();
-        _app.MapGrpcReflectionService();
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        _address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        _host = await StandardServicesHost.StartAsync<CatalogService>();
+        _address = _host.Address;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is null) return;
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
     }
 
     [Fact]
@@ -147,29 +134,6 @@ public sealed class ConnectProtocolEndToEndTests : IAsyncLifetime
     }
 
     /// <summary>buf curl with its default protocol (Connect); returns instead of asserting so error output can be checked.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> BufCurlAsync(params string[] arguments)
-    {
-        var buf = Path.Combine(RepositoryPaths.Root, "tests", "node", "node_modules", ".bin", "buf");
-        Assert.True(File.Exists(buf), $"{buf} is missing: run `npm ci` in tests/node (./mesh test does).");
-
-        var start = new ProcessStartInfo(buf) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "curl", "--http2-prior-knowledge" }.Concat(arguments)) start.ArgumentList.Add(argument);
-        start.Environment["BUF_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "mesh-buf-cache");
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var hangGuard = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        hangGuard.CancelAfter(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(hangGuard.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    /// <summary>buf curl with its default protocol, Connect.</summary>
+    private static Task<(int ExitCode, string Stdout, string Stderr)> BufCurlAsync(params string[] arguments) => BufCurl.RunAsync(arguments);
 }
