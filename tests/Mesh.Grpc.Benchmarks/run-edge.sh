@@ -47,6 +47,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+
 log() { printf '\033[1;34m[edge]\033[0m %s\n' "$*" >&2; }
 
 # ---- stop every server we started, by pid, whatever way we leave ----
@@ -102,22 +105,7 @@ start_on_server_core() {
   log "$name did not print 'listening on' within 30 s"; cat "$out" >&2; exit 1
 }
 
-core_jiffies() {
-  awk -v cpu="cpu$1" '$1 == cpu { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
-}
 
-wait_until_quiet() {
-  [ "$QUIET_WAIT" -gt 0 ] || return 0
-  local deadline=$((SECONDS + QUIET_WAIT)) a0 a1 b0 b1 busy
-  while :; do
-    a0=($(core_jiffies 0)); a1=($(core_jiffies 1)); sleep 2; b0=($(core_jiffies 0)); b1=($(core_jiffies 1))
-    busy="$(awk -v b="$(( (b0[0] - a0[0]) + (b1[0] - a1[0]) ))" -v t="$(( (b0[1] - a0[1]) + (b1[1] - a1[1]) ))" 'BEGIN { printf "%.0f", t ? b / t * 100 : 0 }')"
-    [ "$busy" -le 10 ] && return 0
-    if [ "$SECONDS" -ge "$deadline" ]; then log "still ${busy}% busy after ${QUIET_WAIT}s of waiting; measuring anyway"; return 0; fi
-    log "machine ${busy}% busy (load $(cut -d' ' -f1 /proc/loadavg)); waiting for it to quiet down"
-    sleep 8
-  done
-}
 
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 
@@ -153,15 +141,9 @@ percentile_ms() {
     i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR
     printf "%.3f", v[i] / 1000 }'
 }
-others_share() {
-  awk -v busy="$1" -v total="$2" -v ours="$3" -v hz="$(getconf CLK_TCK)" \
-      'BEGIN { o = total ? (busy - ours * hz) / total * 100 : 0; if (o < 0) o = 0; printf "%.0f", o }'
-}
 
 declare -A RPS BCPU GCPU SOTH COTH P50 P99 RRPS ROTH
-add() { local -n arr="$1"; arr[$2]="${arr[$2]:-}${arr[$2]:+ }$3"; }
 median() { tr ' ' '\n' <<<"${1:-}" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'; }
-m() { local -n arr="$1"; median "${arr[$2]:-}"; }
 
 # One measured window. Args: kind (sat|rate), mode, round. Records RPS, the CPU the backend and the gateway used,
 # and what other processes took from each core.
@@ -231,7 +213,6 @@ for round in $(seq 1 "$ROUNDS"); do
   for mode in $MODES; do window rate "$mode" "$round"; done
 done
 
-ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 diff_ms() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%.3f", a - b }'; }
 # CPU microseconds per request of one process: cpu% / 100 / RPS.
 us_per_req() { awk -v c="${1:-}" -v r="${2:-}" 'BEGIN { if (r == "" || r == 0) print "n/a"; else printf "%.1f", c / 100 / r * 1e6 }'; }

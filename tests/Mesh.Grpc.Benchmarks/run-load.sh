@@ -49,6 +49,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+
 log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*" >&2; }
 
 # ---- stop every server we started, by pid, whatever way we leave ----
@@ -138,24 +141,9 @@ stop_server() {
 }
 
 # Busy and total jiffies of one core from /proc/stat ("busy total").
-core_jiffies() {
-  awk -v cpu="cpu$1" '$1 == cpu { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
-}
 
 # Waits (up to QUIET_WAIT seconds) until both cores are at least 90% idle over a 2 s sample, so a run
 # does not start in the middle of someone else's build. Logs what it saw.
-wait_until_quiet() {
-  [ "$QUIET_WAIT" -gt 0 ] || return 0
-  local deadline=$((SECONDS + QUIET_WAIT)) a0 a1 b0 b1 busy
-  while :; do
-    a0=($(core_jiffies 0)); a1=($(core_jiffies 1)); sleep 2; b0=($(core_jiffies 0)); b1=($(core_jiffies 1))
-    busy="$(awk -v b="$(( (b0[0] - a0[0]) + (b1[0] - a1[0]) ))" -v t="$(( (b0[1] - a0[1]) + (b1[1] - a1[1]) ))" 'BEGIN { printf "%.0f", t ? b / t * 100 : 0 }')"
-    [ "$busy" -le 10 ] && return 0
-    if [ "$SECONDS" -ge "$deadline" ]; then log "still ${busy}% busy after ${QUIET_WAIT}s of waiting; measuring anyway"; return 0; fi
-    log "machine ${busy}% busy (load $(cut -d' ' -f1 /proc/loadavg)); waiting for it to quiet down"
-    sleep 8
-  done
-}
 
 # CPU seconds (user+system) the process has used so far.
 cpu_seconds() {
@@ -208,7 +196,6 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULT="$WORK/results/$STAMP.txt"
 
 # Appends a value to NAME's list in the named array.
-add() { local -n arr="$1"; arr[$2]="${arr[$2]:-}${arr[$2]:+ }$3"; }
 # Median of a list of numbers (values may carry a trailing %).
 median() { tr ' ' '\n' <<<"${1:-}" | tr -d '%' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'; }
 # Share of the server's core used between two cpu_seconds readings over the run time, in %.
@@ -218,10 +205,6 @@ per_cpu() { awk -v r="$1" -v c="$2" 'BEGIN { if (c > 0) printf "%.0f", r / (c / 
 
 # Share of a core used by processes other than ours during the last run, in %.
 # Args: busy jiffies, total jiffies, CPU seconds our process used on that core.
-others_share() {
-  awk -v busy="$1" -v total="$2" -v ours="$3" -v hz="$(getconf CLK_TCK)" \
-      'BEGIN { o = total ? (busy - ours * hz) / total * 100 : 0; if (o < 0) o = 0; printf "%.0f", o }'
-}
 
 # Snapshots both cores (before a run) / records what other processes took from each (after it).
 cores_before() { core_before=($(core_jiffies "$SERVER_CORE")); client_before=($(core_jiffies "$CLIENT_CORE")); }
@@ -288,8 +271,6 @@ for round in $(seq 1 "$ROUNDS"); do
   for name in $SERVERS; do measure "$name" "$round"; done
 done
 
-ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
-m() { local -n arr="$1"; median "${arr[$2]:-}"; }
 
 {
   echo "Mesh.Grpc load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(uname -r)"
