@@ -8,7 +8,7 @@ namespace Mesh.Booking;
 /// The gRPC endpoint: validation (INVALID_ARGUMENT with field violations), the caller (every call needs a user; a
 /// user sees only their own holds), prices from the catalog, proto ⇄ row mapping. No SQL here (BookingStore).
 /// </summary>
-public sealed class BookingApi(BookingStore store, CatalogSeats catalog, BookingOptions options, TimeProvider time) : V1.Booking.BookingBase
+public sealed partial class BookingApi(BookingStore store, CatalogSeats catalog, BookingOptions options, TimeProvider time) : V1.Booking.BookingBase
 {
     public override async Task<Hold> CreateHold(CreateHoldRequest request, ServerCallContext context)
     {

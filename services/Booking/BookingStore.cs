@@ -117,7 +117,7 @@ public sealed class BookingStore(NpgsqlDataSource db)
             "SELECT EXISTS (SELECT 1 FROM holds WHERE id = @id AND user_id = @userId)", new { id, userId }, transaction);
         if (!exists) return false;
         await connection.ExecuteAsync("UPDATE holds SET released_at = @now WHERE id = @id AND released_at IS NULL", new { id, now }, transaction);
-        await connection.ExecuteAsync("DELETE FROM seat_claims WHERE hold_id = @id", new { id }, transaction);
+        await HoldClaims.ReleaseAsync(transaction, id);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
