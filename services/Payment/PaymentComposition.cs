@@ -32,11 +32,14 @@ public static class PaymentComposition
         services.AddSingleton<PaymentProcessor>();
         services.AddSingleton<IdempotentCalls>();
         services.AddSingleton<SubscriptionBilling>();
+        services.AddSingleton<Mesh.Payment.Instalments.InstalmentBilling>();
         services.AddSingleton<Mesh.Payment.Ledger.Reconciliation>();
         builder.ConfigureTelemetry(new TelemetryConfigurator { Metrics = m => m.AddMeter(Mesh.Payment.Ledger.Reconciliation.MeterName) }); // payment.reconciliation.mismatches
         services.AddSingleton<PaymentMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<PaymentMaintenance>());
-        services.AddHostedService<RefundTasks>();     // refunds other services request through RabbitMQ
+        services.AddHostedService<RefundTasks>();      // refunds other services request through RabbitMQ
+        services.AddHostedService<ChargeTasks>();      // charges other services request through RabbitMQ (booking's checkout)
+        services.AddHostedService<RecurringCharges>(); // renewals, instalments and dunning retries the maintenance round enqueued
 
         builder.AddTokenValidation();
         return builder;

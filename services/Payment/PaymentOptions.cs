@@ -14,5 +14,14 @@ public sealed class PaymentOptions
     /// <summary>How often PROCESSING payments are looked up at the provider, and expired keys purged.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a REQUIRES_ACTION payment waits for its confirmation before it fails.</summary>
+    public TimeSpan ActionTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A recurring charge task still not done this long after it was enqueued is enqueued again (a lost message).</summary>
+    public TimeSpan ChargeTaskRedeliverAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Provider charges younger than this are not yet expected to have a payment row (the request may still be committing).</summary>
+    public TimeSpan ReconciliationGrace { get; set; } = TimeSpan.FromMinutes(10);
+
     public TimeSpan EffectiveKeyLifetime => IdempotencyKeyLifetime < TimeSpan.FromHours(24) ? TimeSpan.FromHours(24) : IdempotencyKeyLifetime;
 }

@@ -2,6 +2,7 @@ using Dapper;
 using Mesh.Payment.Ledger;
 using Mesh.Payment.Subscriptions;
 using Mesh.Payment.Charges;
+using Mesh.Payment.Instalments;
 using Mesh.ServiceDefaults.Messaging;
 using Npgsql;
 
@@ -37,13 +38,18 @@ public sealed class PaymentStore(NpgsqlDataSource db)
     internal const string PaymentColumns = """
         id, user_id AS UserId, payment_method_id AS PaymentMethodId, amount, currency, status, capture_requested AS CaptureRequested,
         amount_captured AS AmountCaptured, amount_refunded AS AmountRefunded, failure_code AS FailureCode, description,
-        create_time AS CreateTime, update_time AS UpdateTime
+        create_time AS CreateTime, update_time AS UpdateTime, idempotency_key AS IdempotencyKey, action_expire_time AS ActionExpireTime
         """;
     internal const string PlanColumns = "id, name, amount, currency, interval, trial_days AS TrialDays";
     internal const string SubscriptionColumns = """
         id, user_id AS UserId, plan_id AS PlanId, payment_method_id AS PaymentMethodId, status, current_period_start AS CurrentPeriodStart,
         current_period_end AS CurrentPeriodEnd, cancel_at_period_end AS CancelAtPeriodEnd, failed_attempts AS FailedAttempts,
         next_attempt_time AS NextAttemptTime, create_time AS CreateTime, update_time AS UpdateTime
+        """;
+    internal const string InstalmentPlanColumns = """
+        id, user_id AS UserId, payment_method_id AS PaymentMethodId, total_amount AS TotalAmount, currency, instalments, interval, description,
+        status, instalments_paid AS InstalmentsPaid, due_time AS DueTime, next_charge_time AS NextChargeTime, failed_attempts AS FailedAttempts,
+        create_time AS CreateTime, update_time AS UpdateTime
         """;
     internal const string MethodColumns = "id, user_id AS UserId, provider_token AS ProviderToken, brand, last4, exp_month AS ExpMonth, exp_year AS ExpYear, create_time AS CreateTime";
 
@@ -122,15 +128,62 @@ public sealed class PaymentStore(NpgsqlDataSource db)
         return (await connection.QueryAsync<SubscriptionRecord>($"SELECT {SubscriptionColumns} FROM subscriptions WHERE user_id = @userId ORDER BY id DESC LIMIT 100", new { userId })).AsList();
     }
 
-    /// <summary>Subscriptions whose period ended or whose dunning retry is due at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Subscriptions whose period ended or whose dunning retry is due at <paramref name="now"/>, and whose due charge
+    /// (this period, this attempt) has no charge task yet.
+    /// </summary>
     public async Task<IReadOnlyList<Guid>> DueSubscriptionIdsAsync(DateTime now, int limit)
     {
         await using var connection = await db.OpenConnectionAsync();
         return (await connection.QueryAsync<Guid>("""
-            SELECT id FROM subscriptions
-            WHERE (status IN ('trialing', 'active') AND current_period_end <= @now) OR (status = 'past_due' AND next_attempt_time <= @now)
-            ORDER BY id LIMIT @limit
+            SELECT s.id FROM subscriptions s
+            WHERE ((s.status IN ('trialing', 'active') AND s.current_period_end <= @now) OR (s.status = 'past_due' AND s.next_attempt_time <= @now))
+              AND NOT EXISTS (SELECT 1 FROM charge_tasks t
+                              WHERE t.subscription_id = s.id AND t.period_start = s.current_period_end AND t.attempt = s.failed_attempts + 1)
+            ORDER BY s.id LIMIT @limit
             """, new { now, limit })).AsList();
+    }
+
+    public async Task<IReadOnlyList<InstalmentPlanRecord>> ListInstalmentPlansAsync(Guid userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<InstalmentPlanRecord>($"SELECT {InstalmentPlanColumns} FROM instalment_plans WHERE user_id = @userId ORDER BY id DESC LIMIT 100", new { userId })).AsList();
+    }
+
+    /// <summary>Instalment plans whose next instalment (or retry) is due at <paramref name="now"/> and has no charge task yet.</summary>
+    public async Task<IReadOnlyList<Guid>> DueInstalmentPlanIdsAsync(DateTime now, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<Guid>("""
+            SELECT p.id FROM instalment_plans p
+            WHERE p.status IN ('active', 'past_due') AND p.next_charge_time <= @now
+              AND NOT EXISTS (SELECT 1 FROM charge_tasks t
+                              WHERE t.instalment_plan_id = p.id AND t.period_start = p.due_time AND t.attempt = p.failed_attempts + 1)
+            ORDER BY p.id LIMIT @limit
+            """, new { now, limit })).AsList();
+    }
+
+    /// <summary>Charge tasks still enqueued since before <paramref name="before"/> (their message may be lost).</summary>
+    public async Task<IReadOnlyList<Guid>> StaleChargeTaskIdsAsync(DateTime before, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<Guid>("SELECT id FROM charge_tasks WHERE status = 'enqueued' AND enqueue_time < @before ORDER BY enqueue_time LIMIT @limit",
+            new { before, limit })).AsList();
+    }
+
+    /// <summary>REQUIRES_ACTION payments whose confirmation deadline passed.</summary>
+    public async Task<IReadOnlyList<Guid>> ExpiredActionPaymentIdsAsync(DateTime now, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<Guid>(
+            "SELECT id FROM payments WHERE status = 'requires_action' AND action_expire_time <= @now ORDER BY action_expire_time LIMIT @limit", new { now, limit })).AsList();
+    }
+
+    /// <summary>Which of <paramref name="ids"/> have a payment row.</summary>
+    public async Task<IReadOnlySet<Guid>> ExistingPaymentIdsAsync(IReadOnlyCollection<Guid> ids)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<Guid>("SELECT id FROM payments WHERE id = ANY(@ids)", new { ids = ids.ToArray() })).ToHashSet();
     }
 
     /// <summary>
@@ -217,15 +270,15 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
     public Task InsertPaymentAsync(PaymentRecord payment) =>
         connection.ExecuteAsync("""
             INSERT INTO payments (id, user_id, payment_method_id, amount, currency, status, capture_requested, amount_captured,
-                                  amount_refunded, failure_code, description, create_time, update_time)
+                                  amount_refunded, failure_code, description, create_time, update_time, idempotency_key, action_expire_time)
             VALUES (@Id, @UserId, @PaymentMethodId, @Amount, @Currency, @Status, @CaptureRequested, @AmountCaptured,
-                    @AmountRefunded, @FailureCode, @Description, @CreateTime, @UpdateTime)
+                    @AmountRefunded, @FailureCode, @Description, @CreateTime, @UpdateTime, @IdempotencyKey, @ActionExpireTime)
             """, payment, transaction);
 
     public Task UpdatePaymentAsync(PaymentRecord payment) =>
         connection.ExecuteAsync("""
             UPDATE payments SET status = @Status, amount_captured = @AmountCaptured, amount_refunded = @AmountRefunded,
-                   failure_code = @FailureCode, update_time = @UpdateTime
+                   failure_code = @FailureCode, update_time = @UpdateTime, action_expire_time = @ActionExpireTime
             WHERE id = @Id
             """, payment, transaction);
 
@@ -264,15 +317,71 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
 
     public Task UpdateSubscriptionAsync(SubscriptionRecord s) =>
         connection.ExecuteAsync("""
-            UPDATE subscriptions SET status = @Status, current_period_start = @CurrentPeriodStart, current_period_end = @CurrentPeriodEnd,
+            UPDATE subscriptions SET plan_id = @PlanId, status = @Status, current_period_start = @CurrentPeriodStart, current_period_end = @CurrentPeriodEnd,
                    cancel_at_period_end = @CancelAtPeriodEnd, failed_attempts = @FailedAttempts, next_attempt_time = @NextAttemptTime,
                    update_time = @UpdateTime
             WHERE id = @Id
             """, s, transaction);
 
-    public Task RecordSubscriptionChargeAsync(Guid subscriptionId, DateTime periodStart, int attempt, Guid paymentId) =>
-        connection.ExecuteAsync("INSERT INTO subscription_charges (subscription_id, period_start, attempt, payment_id) VALUES (@subscriptionId, @periodStart, @attempt, @paymentId)",
-            new { subscriptionId, periodStart, attempt, paymentId }, transaction);
+    /// <summary>Links a payment to the period it pays for; <paramref name="kind"/>: initial, renewal or proration.</summary>
+    public Task RecordSubscriptionChargeAsync(Guid subscriptionId, DateTime periodStart, int attempt, Guid paymentId, string kind) =>
+        connection.ExecuteAsync("""
+            INSERT INTO subscription_charges (subscription_id, period_start, attempt, payment_id, kind)
+            VALUES (@subscriptionId, @periodStart, @attempt, @paymentId, @kind)
+            """, new { subscriptionId, periodStart, attempt, paymentId, kind }, transaction);
+
+    /// <summary>The captured, not fully refunded payments that paid a period, newest first (proration credits are refunded from them).</summary>
+    public async Task<IReadOnlyList<Guid>> RefundablePeriodPaymentIdsAsync(Guid subscriptionId, DateTime periodStart) =>
+        (await connection.QueryAsync<Guid>("""
+            SELECT p.id FROM subscription_charges c JOIN payments p ON p.id = c.payment_id
+            WHERE c.subscription_id = @subscriptionId AND c.period_start = @periodStart AND p.status = 'succeeded' AND p.amount_refunded < p.amount_captured
+            ORDER BY p.id DESC
+            """, new { subscriptionId, periodStart }, transaction)).AsList();
+
+    /// <summary>Inserts a charge task unless the same (subscription or instalment plan, period, attempt) has one; returns whether it did.</summary>
+    public async Task<bool> InsertChargeTaskAsync(ChargeTaskRecord task) =>
+        await connection.ExecuteAsync("""
+            INSERT INTO charge_tasks (id, subscription_id, instalment_plan_id, period_start, attempt, status, create_time, enqueue_time)
+            VALUES (@Id, @SubscriptionId, @InstalmentPlanId, @PeriodStart, @Attempt, @Status, @CreateTime, @EnqueueTime)
+            ON CONFLICT DO NOTHING
+            """, task, transaction) == 1;
+
+    /// <summary>Locks a charge task (<paramref name="skipLocked"/>: null when another worker holds it).</summary>
+    public Task<ChargeTaskRecord?> LockChargeTaskAsync(Guid id, bool skipLocked = false) =>
+        connection.QuerySingleOrDefaultAsync<ChargeTaskRecord>(
+            "SELECT id, subscription_id AS SubscriptionId, instalment_plan_id AS InstalmentPlanId, period_start AS PeriodStart, attempt, status, create_time AS CreateTime, enqueue_time AS EnqueueTime " +
+            "FROM charge_tasks WHERE id = @id FOR UPDATE" + (skipLocked ? " SKIP LOCKED" : ""), new { id }, transaction);
+
+    public Task UpdateChargeTaskAsync(ChargeTaskRecord task, DateTime now) =>
+        connection.ExecuteAsync("""
+            UPDATE charge_tasks SET status = @Status, enqueue_time = @EnqueueTime,
+                   done_time = CASE WHEN @Status = 'enqueued' THEN NULL ELSE @now END
+            WHERE id = @Id
+            """, new { task.Id, task.Status, task.EnqueueTime, now }, transaction);
+
+    public Task InsertInstalmentPlanAsync(InstalmentPlanRecord p) =>
+        connection.ExecuteAsync("""
+            INSERT INTO instalment_plans (id, user_id, payment_method_id, total_amount, currency, instalments, interval, description, status,
+                                          instalments_paid, due_time, next_charge_time, failed_attempts, create_time, update_time)
+            VALUES (@Id, @UserId, @PaymentMethodId, @TotalAmount, @Currency, @Instalments, @Interval, @Description, @Status,
+                    @InstalmentsPaid, @DueTime, @NextChargeTime, @FailedAttempts, @CreateTime, @UpdateTime)
+            """, p, transaction);
+
+    public Task UpdateInstalmentPlanAsync(InstalmentPlanRecord p) =>
+        connection.ExecuteAsync("""
+            UPDATE instalment_plans SET status = @Status, instalments_paid = @InstalmentsPaid, due_time = @DueTime, next_charge_time = @NextChargeTime,
+                   failed_attempts = @FailedAttempts, update_time = @UpdateTime
+            WHERE id = @Id
+            """, p, transaction);
+
+    /// <summary>Locks an instalment plan for the scheduler or the charge consumer (null when another worker holds it).</summary>
+    public Task<InstalmentPlanRecord?> LockInstalmentPlanAsync(Guid id) =>
+        connection.QuerySingleOrDefaultAsync<InstalmentPlanRecord>(
+            $"SELECT {PaymentStore.InstalmentPlanColumns} FROM instalment_plans WHERE id = @id FOR UPDATE SKIP LOCKED", new { id }, transaction);
+
+    public Task RecordInstalmentChargeAsync(Guid planId, int instalment, int attempt, Guid paymentId) =>
+        connection.ExecuteAsync("INSERT INTO instalment_charges (payment_id, instalment_plan_id, instalment, attempt) VALUES (@paymentId, @planId, @instalment, @attempt)",
+            new { paymentId, planId, instalment, attempt }, transaction);
 
     public Task PublishAsync(OutboxMessage message) => Outbox.AddAsync(transaction, message);
 

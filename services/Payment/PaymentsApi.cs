@@ -13,14 +13,11 @@ namespace Mesh.Payment;
 /// scoped to it: another user's payment is NOT_FOUND), idempotency keys, proto ⇄ domain mapping. No SQL here
 /// (PaymentStore), no payment rules (PaymentProcessor).
 /// </summary>
-public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Ledger.Reconciliation reconciliation, IdempotentCalls idempotent, IPaymentProvider provider, TimeProvider time)
+public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Instalments.InstalmentBilling instalments, Ledger.Reconciliation reconciliation, IdempotentCalls idempotent, IPaymentProvider provider, TimeProvider time)
     : Payments.PaymentsBase
 {
-    public const long MaxAmount = 99_999_999;
-    private const int MaxText = 200;
-
-    // ISO-4217 codes this service accepts (those the provider settles).
-    private static readonly HashSet<string> Currencies = ["USD", "EUR", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD"];
+    public const long MaxAmount = PaymentRequests.MaxAmount;
+    private const int MaxText = PaymentRequests.MaxText;
 
     public override async Task<PaymentMethod> CreatePaymentMethod(CreatePaymentMethodRequest request, ServerCallContext context)
     {
@@ -64,18 +61,22 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
     public override async Task<V1.Payment> CreatePayment(CreatePaymentRequest request, ServerCallContext context)
     {
         var userId = Caller(context);
-        UnknownFields.Reject(request);
-        var currency = request.Currency.Trim().ToUpperInvariant();
-        new FieldViolations()
-            .Check("payment_method_id", Guid.TryParse(request.PaymentMethodId, out _) ? null : "must be a payment method id (uuid)")
-            .Check("amount", request.Amount is <= 0 or > MaxAmount ? $"must be between 1 and {MaxAmount} minor units" : null)
-            .Check("currency", Currencies.Contains(currency) ? null : "must be a supported ISO-4217 code (e.g. USD, EUR)")
-            .MaxLength("description", request.Description, MaxText)
-            .ThrowIfAny();
         var key = IdempotentCalls.KeyFrom(context.RequestHeaders);
-        var command = new CreatePaymentCommand(Guid.Parse(request.PaymentMethodId), request.Amount, currency, request.Capture, request.Description);
-        return await idempotent.RunAsync(userId, key, nameof(CreatePayment), request, V1.Payment.Parser,
+        var (canonical, command) = PaymentRequests.Validate(request, key);
+        return await idempotent.RunAsync(userId, key, nameof(CreatePayment), canonical, V1.Payment.Parser,
             async (unit, paymentId) => ToProto(await processor.CreateAsync(unit, userId, paymentId, command, context.CancellationToken)), context.CancellationToken);
+    }
+
+    public override async Task<V1.Payment> ConfirmPayment(ConfirmPaymentRequest request, ServerCallContext context)
+    {
+        var userId = Caller(context);
+        UnknownFields.Reject(request);
+        var violations = new FieldViolations();
+        if (!Guid.TryParse(request.Id, out var id)) violations.Add("id", "must be a payment id (uuid)");
+        violations.Check("authentication_code", request.AuthenticationCode.Length is < 4 or > 12 || !request.AuthenticationCode.All(char.IsAsciiDigit)
+            ? "must be the 4-12 digit code the cardholder received" : null).ThrowIfAny();
+        return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(ConfirmPayment), request, V1.Payment.Parser,
+            async (unit, _) => ToProto(await processor.ConfirmAsync(unit, userId, id, request.AuthenticationCode, context.CancellationToken)), context.CancellationToken);
     }
 
     public override async Task<V1.Payment> GetPayment(GetPaymentRequest request, ServerCallContext context)
@@ -143,10 +144,10 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         if (!Guid.TryParse(request.PaymentMethodId, out var methodId)) violations.Add("payment_method_id", "must be a payment method id (uuid)");
         violations.Check("plan_id", request.PlanId.Length is 0 or > 64 ? "must name a plan (see ListPlans)" : null).ThrowIfAny();
         return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CreateSubscription), request, Subscription.Parser,
-            async (unit, _) =>
+            async (unit, reference) =>
             {
                 var plan = await unit.FindPlanAsync(request.PlanId) ?? throw PaymentErrors.NotFound("plan");
-                return ToProto(await billing.SubscribeAsync(unit, userId, plan, methodId, context.CancellationToken));
+                return ToProto(await billing.SubscribeAsync(unit, userId, plan, methodId, reference, context.CancellationToken));
             }, context.CancellationToken);
     }
 
@@ -164,7 +165,49 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         UnknownFields.Reject(request);
         var id = ParseId("id", request.Id);
         return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CancelSubscription), request, Subscription.Parser,
-            async (unit, _) => ToProto(await billing.CancelAsync(unit, userId, id, request.Immediately)), context.CancellationToken);
+            async (unit, reference) => ToProto(await billing.CancelAsync(unit, userId, id, request.Immediately, reference, context.CancellationToken)), context.CancellationToken);
+    }
+
+    public override async Task<Subscription> ChangeSubscriptionPlan(ChangeSubscriptionPlanRequest request, ServerCallContext context)
+    {
+        var userId = Caller(context);
+        UnknownFields.Reject(request);
+        var violations = new FieldViolations();
+        if (!Guid.TryParse(request.Id, out var id)) violations.Add("id", "must be a subscription id (uuid)");
+        violations.Check("plan_id", request.PlanId.Length is 0 or > 64 ? "must name a plan (see ListPlans)" : null).ThrowIfAny();
+        return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(ChangeSubscriptionPlan), request, Subscription.Parser,
+            async (unit, reference) =>
+            {
+                var plan = await unit.FindPlanAsync(request.PlanId) ?? throw PaymentErrors.NotFound("plan");
+                return ToProto(await billing.ChangePlanAsync(unit, userId, id, plan, reference, context.CancellationToken));
+            }, context.CancellationToken);
+    }
+
+    public override async Task<InstalmentPlan> CreateInstalmentPlan(CreateInstalmentPlanRequest request, ServerCallContext context)
+    {
+        var userId = Caller(context);
+        UnknownFields.Reject(request);
+        var (canonical, _) = PaymentRequests.Validate(new CreatePaymentRequest
+        {
+            PaymentMethodId = request.PaymentMethodId, Amount = request.TotalAmount, Currency = request.Currency, Capture = true, Description = request.Description,
+        }, null, amountField: "total_amount");
+        new FieldViolations()
+            .Check("instalments", request.Instalments is < 2 or > 24 ? "must be between 2 and 24" : null)
+            .Check("total_amount", request.TotalAmount < request.Instalments ? "must be at least one minor unit per instalment" : null)
+            .Check("interval", request.Interval is Interval.Unspecified or Interval.Month or Interval.Year ? null : "must be INTERVAL_MONTH or INTERVAL_YEAR")
+            .ThrowIfAny();
+        var command = new Instalments.InstalmentBilling.CreateCommand(Guid.Parse(canonical.PaymentMethodId), request.TotalAmount, canonical.Currency, request.Instalments,
+            request.Interval == Interval.Year ? "year" : "month", request.Description);
+        return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CreateInstalmentPlan), request, InstalmentPlan.Parser,
+            async (unit, reference) => ToProto(await instalments.CreateAsync(unit, userId, command, reference, context.CancellationToken)), context.CancellationToken);
+    }
+
+    public override async Task<ListInstalmentPlansResponse> ListInstalmentPlans(ListInstalmentPlansRequest request, ServerCallContext context)
+    {
+        var userId = Caller(context);
+        var response = new ListInstalmentPlansResponse();
+        response.InstalmentPlans.AddRange((await store.ListInstalmentPlansAsync(userId)).Select(ToProto));
+        return response;
     }
 
     private static Guid Caller(ServerCallContext context)
@@ -191,6 +234,7 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         Id = p.Id.ToString(), PaymentMethodId = p.PaymentMethodId.ToString(), Amount = p.Amount, Currency = p.Currency,
         Status = p.Status switch
         {
+            PaymentStates.RequiresAction => PaymentStatus.RequiresAction,
             PaymentStates.RequiresCapture => PaymentStatus.RequiresCapture,
             PaymentStates.Processing => PaymentStatus.Processing,
             PaymentStates.Succeeded => PaymentStatus.Succeeded,
@@ -200,6 +244,13 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         },
         AmountCaptured = p.AmountCaptured, AmountRefunded = p.AmountRefunded, FailureCode = p.FailureCode, Description = p.Description,
         CreateTime = Time(p.CreateTime), UpdateTime = Time(p.UpdateTime),
+        NextAction = p.Status == PaymentStates.RequiresAction ? new NextAction
+        {
+            Type = "authenticate",
+            Hint = $"The card issuer asks the cardholder to authenticate (3-D Secure). Send the code they received to POST /v1/payments/{p.Id}:confirm "
+                + "as {\"authenticationCode\": \"...\"} (RPC ConfirmPayment) before expire_time, or the payment fails.",
+            ExpireTime = p.ActionExpireTime is { } expiry ? Time(expiry) : null,
+        } : null,
     };
 
     private static Plan ToProto(PlanRecord p) => new()
@@ -221,6 +272,22 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         },
         CurrentPeriodStart = Time(s.CurrentPeriodStart), CurrentPeriodEnd = Time(s.CurrentPeriodEnd), CancelAtPeriodEnd = s.CancelAtPeriodEnd,
         FailedAttempts = s.FailedAttempts, CreateTime = Time(s.CreateTime),
+    };
+
+    private static InstalmentPlan ToProto(Instalments.InstalmentPlanRecord p) => new()
+    {
+        Id = p.Id.ToString(), PaymentMethodId = p.PaymentMethodId.ToString(), TotalAmount = p.TotalAmount, Currency = p.Currency, Instalments = p.Instalments,
+        Interval = p.Interval == "year" ? Interval.Year : Interval.Month, Description = p.Description,
+        Status = p.Status switch
+        {
+            Instalments.InstalmentPlanStates.Active => InstalmentPlanStatus.Active,
+            Instalments.InstalmentPlanStates.PastDue => InstalmentPlanStatus.PastDue,
+            Instalments.InstalmentPlanStates.Completed => InstalmentPlanStatus.Completed,
+            Instalments.InstalmentPlanStates.Defaulted => InstalmentPlanStatus.Defaulted,
+            _ => InstalmentPlanStatus.Unspecified,
+        },
+        InstalmentsPaid = p.InstalmentsPaid, NextChargeTime = p.NextChargeTime is { } next ? Time(next) : null, FailedAttempts = p.FailedAttempts,
+        CreateTime = Time(p.CreateTime),
     };
 
     private static Refund ToProto(RefundRecord r) => new()

@@ -130,7 +130,7 @@ public sealed class IdempotencyTests(PaymentFixture fixture) : IClassFixture<Pay
         var retried = await fixture.Client.CreatePaymentAsync(request, caller.WithKey(key), cancellationToken: Ct);
         Assert.Equal(PaymentStatus.Succeeded, retried.Status);
         Assert.Equal(before + 1, fixture.Provider.Authorizations);
-        Assert.Equal(6_100, fixture.Provider.NetOf(retried.Id));
+        Assert.Equal(6_100, await fixture.Provider.NetOfAsync(retried.Id));
         Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database, "SELECT count(*) FROM ledger_transactions WHERE payment_id = @p", new { p = Guid.Parse(retried.Id) }));
     }
 }

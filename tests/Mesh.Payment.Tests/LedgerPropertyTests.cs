@@ -69,7 +69,7 @@ public sealed class LedgerPropertyTests(PaymentFixture fixture) : IClassFixture<
             Assert.Equal(net, p.Clearing);
             Assert.Equal(-net, p.Customer);
             Assert.Equal(p.AmountRefunded, p.Refunds);
-            Assert.Equal(net, fixture.Provider.NetOf(p.Id.ToString()));
+            Assert.Equal(net, await fixture.Provider.NetOfAsync(p.Id.ToString()));
             if (p.Status == "succeeded") Assert.Equal(p.Amount, p.AmountCaptured);
             else Assert.Equal((0L, 0L, 0L), (p.AmountCaptured, p.AmountRefunded, p.LedgerTransactions));
         }

@@ -52,7 +52,7 @@ public sealed class ProviderOutcomeTests(PaymentFixture fixture) : IClassFixture
         var settled = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = first.Id }, caller.Bearer, cancellationToken: Ct);
         Assert.Equal(PaymentStatus.Succeeded, settled.Status);
         Assert.Equal(7_500, settled.AmountCaptured);
-        Assert.Equal(7_500, fixture.Provider.NetOf(first.Id));
+        Assert.Equal(7_500, await fixture.Provider.NetOfAsync(first.Id));
         Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database, "SELECT count(*) FROM ledger_transactions WHERE payment_id = @p", new { p = Guid.Parse(first.Id) }));
     }
 
@@ -77,7 +77,7 @@ public sealed class ProviderOutcomeTests(PaymentFixture fixture) : IClassFixture
         Assert.Equal(PaymentStatus.Canceled, voided.Status);
         var captureVoided = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Client.CapturePaymentAsync(new CapturePaymentRequest { Id = other.Id }, caller.Bearer, cancellationToken: Ct));
         Assert.Equal(StatusCode.FailedPrecondition, captureVoided.StatusCode);
-        Assert.Equal(0, fixture.Provider.NetOf(other.Id));
+        Assert.Equal(0, await fixture.Provider.NetOfAsync(other.Id));
     }
 
     [Fact]

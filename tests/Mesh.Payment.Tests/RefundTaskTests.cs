@@ -44,7 +44,7 @@ public sealed class RefundTaskTests(PaymentFixture fixture) : IClassFixture<Paym
         var refunded = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = first.Id }, caller.Bearer, cancellationToken: Ct);
         Assert.Equal(1_500, refunded.AmountRefunded);
         Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database, "SELECT count(*) FROM refunds WHERE payment_id = @p AND id = @task", new { p = Guid.Parse(first.Id), task }));
-        Assert.Equal(500, fixture.Provider.NetOf(first.Id));
-        Assert.Equal(0, fixture.Provider.NetOf(second.Id));
+        Assert.Equal(500, await fixture.Provider.NetOfAsync(first.Id));
+        Assert.Equal(0, await fixture.Provider.NetOfAsync(second.Id));
     }
 }

@@ -36,7 +36,7 @@ public sealed class RefundTests(PaymentFixture fixture) : IClassFixture<PaymentF
 
         var after = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = payment.Id }, caller.Bearer, cancellationToken: Ct);
         Assert.Equal(1_000, after.AmountRefunded);
-        Assert.Equal(0, fixture.Provider.NetOf(payment.Id));
+        Assert.Equal(0, await fixture.Provider.NetOfAsync(payment.Id));
     }
 
     [Fact]

@@ -77,4 +77,38 @@ public sealed class RestEdgeTests(RestEdgeTests.Fixture fixture) : IClassFixture
         var anonymous = await http.SendAsync(Request(HttpMethod.Get, "/v1/payment-methods", token: null), Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
+
+    [Fact]
+    public async Task Confirm_change_plan_and_instalment_routes_work_through_the_edge()
+    {
+        using var http = fixture.CreateRestClient();
+        var token = fixture.Tokens.Issue(Guid.NewGuid());
+        var year = DateTime.UtcNow.Year + 2;
+        var secure = (await OkAsync(await http.SendAsync(Request(HttpMethod.Post, "/v1/payment-methods", token,
+            $$"""{"cardNumber":"{{TestCards.RequiresAction}}","expMonth":12,"expYear":{{year}},"cvc":"123"}"""), Ct))).GetProperty("id").GetString();
+
+        var pending = await OkAsync(await http.SendAsync(Request(HttpMethod.Post, "/v1/payments", token,
+            $$"""{"paymentMethodId":"{{secure}}","amount":"1200","currency":"EUR","capture":true}""", $"rest-{Guid.NewGuid():N}"), Ct));
+        Assert.Equal("REQUIRES_ACTION", pending.GetProperty("status").GetString());
+        Assert.Equal("authenticate", pending.GetProperty("nextAction").GetProperty("type").GetString());
+        var id = pending.GetProperty("id").GetString();
+        var confirmed = await OkAsync(await http.SendAsync(Request(HttpMethod.Post, $"/v1/payments/{id}:confirm", token, """{"authenticationCode":"424242"}"""), Ct));
+        Assert.Equal("SUCCEEDED", confirmed.GetProperty("status").GetString());
+
+        var visa = (await OkAsync(await http.SendAsync(Request(HttpMethod.Post, "/v1/payment-methods", token,
+            $$"""{"cardNumber":"{{TestCards.Visa}}","expMonth":12,"expYear":{{year}},"cvc":"123"}"""), Ct))).GetProperty("id").GetString();
+        var subscription = await OkAsync(await http.SendAsync(Request(HttpMethod.Post, "/v1/subscriptions", token,
+            $$"""{"planId":"plus-monthly","paymentMethodId":"{{visa}}"}"""), Ct));
+        var changed = await OkAsync(await http.SendAsync(Request(HttpMethod.Post, $"/v1/subscriptions/{subscription.GetProperty("id").GetString()}:changePlan", token,
+            """{"planId":"basic-monthly"}"""), Ct));
+        Assert.Equal("basic-monthly", changed.GetProperty("planId").GetString());
+        var unknown = await http.SendAsync(Request(HttpMethod.Post, $"/v1/subscriptions/{subscription.GetProperty("id").GetString()}:changePlan", token, """{"planId":"gold"}"""), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        var instalments = await OkAsync(await http.SendAsync(Request(HttpMethod.Post, "/v1/instalment-plans", token,
+            $$"""{"paymentMethodId":"{{visa}}","totalAmount":"3000","currency":"EUR","instalments":3,"interval":"INTERVAL_MONTH"}"""), Ct));
+        Assert.Equal("INSTALMENT_PLAN_STATUS_ACTIVE", instalments.GetProperty("status").GetString());
+        var listed = await OkAsync(await http.SendAsync(Request(HttpMethod.Get, "/v1/instalment-plans", token), Ct));
+        Assert.Equal(instalments.GetProperty("id").GetString(), listed.GetProperty("instalmentPlans")[0].GetProperty("id").GetString());
+    }
 }

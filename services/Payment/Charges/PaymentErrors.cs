@@ -10,7 +10,14 @@ public static class PaymentErrors
 
     public static RpcException Declined(PaymentRecord payment) =>
         Error(Code.FailedPrecondition, payment.FailureCode.ToUpperInvariant(),
-            payment.FailureCode == "insufficient_funds" ? "The card has insufficient funds." : "The card was declined.",
+            payment.FailureCode switch
+            {
+                "insufficient_funds" => "The card has insufficient funds.",
+                "authentication_failed" => "The cardholder could not be authenticated.",
+                "authentication_expired" => "The payment was not confirmed in time.",
+                "authentication_required" => "The card asks for authentication, which this charge cannot do; use another payment method.",
+                _ => "The card was declined.",
+            },
             ("payment_id", payment.Id.ToString()));
 
     public static RpcException WrongState(PaymentRecord payment, string action) =>

@@ -3,8 +3,8 @@ using Mesh.Payment.Provider;
 
 namespace Mesh.Payment.Charges;
 
-/// <summary>What CreatePayment asks for, validated.</summary>
-public sealed record CreatePaymentCommand(Guid PaymentMethodId, long Amount, string Currency, bool Capture, string Description);
+/// <summary>What CreatePayment asks for, validated; <paramref name="IdempotencyKey"/> is stored on the payment and carried by its events.</summary>
+public sealed record CreatePaymentCommand(Guid PaymentMethodId, long Amount, string Currency, bool Capture, string Description, string? IdempotencyKey = null);
 
 /// <summary>
 /// The payment rules: talks to the provider and records every outcome in the caller's <see cref="PaymentUnit"/> — the
@@ -12,7 +12,7 @@ public sealed record CreatePaymentCommand(Guid PaymentMethodId, long Amount, str
 /// reference, so the provider dedupes and a lost answer can be looked up (<see cref="ResolveAsync"/>), never re-charged.
 /// Declines are recorded (FAILED + PaymentFailed) and then thrown: the caller commits them before answering.
 /// </summary>
-public sealed class PaymentProcessor(IPaymentProvider provider, TimeProvider time)
+public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions options, TimeProvider time)
 {
     // PostgreSQL keeps microseconds: a time is cut to them so an answer and a later read of the same row agree.
     private DateTime Now => Microseconds(time.GetUtcNow().UtcDateTime);
@@ -28,6 +28,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, TimeProvider tim
         {
             Id = paymentId, UserId = userId, PaymentMethodId = method.Id, Amount = command.Amount, Currency = command.Currency,
             CaptureRequested = command.Capture, Description = command.Description, CreateTime = now, UpdateTime = now,
+            IdempotencyKey = command.IdempotencyKey,
         };
         ChargeResult? result;
         try
@@ -44,6 +45,19 @@ public sealed class PaymentProcessor(IPaymentProvider provider, TimeProvider tim
         await RecordOutcomeAsync(unit, payment);
         if (payment.Status == PaymentStates.Failed) throw PaymentErrors.Declined(payment);
         return payment;
+    }
+
+    /// <summary>
+    /// A charge nobody can confirm a second step for (renewals, instalments, plan changes): a card asking for one fails
+    /// it ("authentication_required", <see cref="AbandonActionAsync"/>) and throws like a decline. Succeeded or still
+    /// processing (settled later) is returned.
+    /// </summary>
+    public async Task<PaymentRecord> CreateOffSessionAsync(PaymentUnit unit, Guid userId, Guid paymentId, CreatePaymentCommand command, CancellationToken cancellationToken)
+    {
+        var payment = await CreateAsync(unit, userId, paymentId, command, cancellationToken);
+        if (payment.Status != PaymentStates.RequiresAction) return payment;
+        await AbandonActionAsync(unit, payment, cancellationToken);
+        throw PaymentErrors.Declined(payment);
     }
 
     public async Task<PaymentRecord> CaptureAsync(PaymentUnit unit, Guid? userId, Guid id, CancellationToken cancellationToken)
@@ -67,6 +81,60 @@ public sealed class PaymentProcessor(IPaymentProvider provider, TimeProvider tim
         Apply(payment, result);
         await unit.UpdatePaymentAsync(payment);
         return payment;
+    }
+
+    /// <summary>
+    /// Completes a REQUIRES_ACTION payment with the cardholder's authentication code (simulated 3-D Secure). Past its
+    /// deadline it fails instead (AUTHENTICATION_EXPIRED); a wrong code fails it (AUTHENTICATION_FAILED). Confirming a
+    /// payment that is already past this step returns it unchanged, so a repeat is harmless.
+    /// </summary>
+    public async Task<PaymentRecord> ConfirmAsync(PaymentUnit unit, Guid userId, Guid id, string authenticationCode, CancellationToken cancellationToken)
+    {
+        var payment = await unit.LockPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment");
+        if (payment.Status is PaymentStates.Succeeded or PaymentStates.RequiresCapture) return payment;
+        if (payment.Status == PaymentStates.Failed && payment.FailureCode.StartsWith("authentication_", StringComparison.Ordinal))
+            throw PaymentErrors.Declined(payment); // a repeated confirmation gets the same answer as the first
+        if (payment.Status != PaymentStates.RequiresAction) throw PaymentErrors.WrongState(payment, "confirmed");
+        if (payment.ActionExpireTime <= Now)
+        {
+            await FailExpiredAsync(unit, payment, cancellationToken);
+            throw PaymentErrors.Declined(payment);
+        }
+        Apply(payment, await provider.ConfirmAsync(payment.Id.ToString(), authenticationCode, cancellationToken));
+        await unit.UpdatePaymentAsync(payment);
+        await RecordOutcomeAsync(unit, payment);
+        if (payment.Status == PaymentStates.Failed) throw PaymentErrors.Declined(payment);
+        return payment;
+    }
+
+    /// <summary>Fails a REQUIRES_ACTION payment whose deadline passed (the sweeper). Returns whether it did.</summary>
+    public async Task<bool> ExpireActionAsync(PaymentUnit unit, Guid id, CancellationToken cancellationToken)
+    {
+        var payment = await unit.LockPaymentAsync(null, id);
+        if (payment is null || payment.Status != PaymentStates.RequiresAction || payment.ActionExpireTime > Now) return false;
+        await FailExpiredAsync(unit, payment, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// For charges made without the cardholder present (renewals, plan changes, a subscription's first charge): a card
+    /// that asks for a second step cannot be charged this way. The pending charge is released and the payment fails
+    /// ("authentication_required"), so it cannot be confirmed later for something that did not happen.
+    /// </summary>
+    public Task AbandonActionAsync(PaymentUnit unit, PaymentRecord payment, CancellationToken cancellationToken) =>
+        FailActionAsync(unit, payment, "authentication_required", cancellationToken);
+
+    private Task FailExpiredAsync(PaymentUnit unit, PaymentRecord payment, CancellationToken cancellationToken) =>
+        FailActionAsync(unit, payment, "authentication_expired", cancellationToken);
+
+    private async Task FailActionAsync(PaymentUnit unit, PaymentRecord payment, string failureCode, CancellationToken cancellationToken)
+    {
+        await provider.VoidAsync(payment.Id.ToString(), cancellationToken); // releases the pending charge at the provider
+        payment.Status = PaymentStates.Failed;
+        payment.FailureCode = failureCode;
+        payment.UpdateTime = Now;
+        await unit.UpdatePaymentAsync(payment);
+        await RecordOutcomeAsync(unit, payment);
     }
 
     /// <summary>Refunds <paramref name="amount"/> (0: all that is left). The payment row lock serialises concurrent refunds.</summary>
@@ -114,6 +182,10 @@ public sealed class PaymentProcessor(IPaymentProvider provider, TimeProvider tim
                 break;
             case ChargeState.Authorized:
                 payment.Status = PaymentStates.RequiresCapture;
+                break;
+            case ChargeState.RequiresAction:
+                payment.Status = PaymentStates.RequiresAction;
+                payment.ActionExpireTime ??= payment.UpdateTime + options.ActionTimeout;
                 break;
             case ChargeState.Voided:
                 payment.Status = PaymentStates.Canceled;

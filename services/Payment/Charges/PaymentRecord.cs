@@ -3,6 +3,8 @@ namespace Mesh.Payment.Charges;
 /// <summary>Payment states as stored (lower case in the database, enum values in the contract).</summary>
 public static class PaymentStates
 {
+    /// <summary>Waits for the cardholder's second step (3-D Secure) until <see cref="PaymentRecord.ActionExpireTime"/>.</summary>
+    public const string RequiresAction = "requires_action";
     public const string RequiresCapture = "requires_capture";
     public const string Processing = "processing";
     public const string Succeeded = "succeeded";
@@ -26,6 +28,10 @@ public sealed class PaymentRecord
     public string Description { get; set; } = "";
     public DateTime CreateTime { get; set; }
     public DateTime UpdateTime { get; set; }
+    /// <summary>The idempotency key it was created under (null: none); events carry it.</summary>
+    public string? IdempotencyKey { get; set; }
+    /// <summary>When REQUIRES_ACTION turns FAILED if not confirmed.</summary>
+    public DateTime? ActionExpireTime { get; set; }
 
     public long Refundable => AmountCaptured - AmountRefunded;
 }

@@ -20,8 +20,23 @@ public sealed class IdempotentCalls(PaymentStore store, PaymentOptions options, 
 {
     public const string MetadataKey = "idempotency-key";
 
+    /// <summary>What a call came to: its result or its final error, and whether it was replayed from the key's stored outcome.</summary>
+    public sealed record Outcome<T>(T? Result, RpcException? Error, bool Replayed);
+
     public async Task<T> RunAsync<T>(Guid userId, string? key, string method, IMessage request, MessageParser<T> parser,
-        Func<PaymentUnit, Guid, Task<T>> work, CancellationToken cancellationToken) where T : IMessage<T>
+        Func<PaymentUnit, Guid, Task<T>> work, CancellationToken cancellationToken) where T : class, IMessage<T>
+    {
+        var outcome = await ExecuteAsync(userId, key, method, request, parser, work, within: null, cancellationToken);
+        return outcome.Error is { } error ? throw error : outcome.Result!;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> once per (user, key). Final errors are returned, not thrown; transient ones throw
+    /// (nothing is committed). With <paramref name="within"/> (a queue consumer's transaction, which also holds its inbox
+    /// row) the outcome commits with that transaction instead of its own.
+    /// </summary>
+    public async Task<Outcome<T>> ExecuteAsync<T>(Guid userId, string? key, string method, IMessage request, MessageParser<T> parser,
+        Func<PaymentUnit, Guid, Task<T>> work, PaymentUnit? within, CancellationToken cancellationToken) where T : class, IMessage<T>
     {
         var reference = Guid.CreateVersion7();
         var hash = key is null ? null : Fingerprint(method, request);
@@ -30,13 +45,14 @@ public sealed class IdempotentCalls(PaymentStore store, PaymentOptions options, 
             var now = time.GetUtcNow().UtcDateTime;
             await store.RegisterIdempotencyKeyAsync(userId, key, hash!, now, now + options.EffectiveKeyLifetime);
         }
-        await using var unit = await store.BeginAsync(cancellationToken);
+        await using var owned = within is null ? await store.BeginAsync(cancellationToken) : null;
+        var unit = within ?? owned!;
         if (key is not null)
         {
             var stored = await unit.LockIdempotencyKeyAsync(userId, key);
-            if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, hash)) throw PaymentErrors.KeyReused();
-            if (stored.Response is { } response) return parser.ParseFrom(response);
-            if (stored.Error is { } error) throw RpcStatus.Parser.ParseFrom(error).ToRpcException();
+            if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, hash)) return new Outcome<T>(null, PaymentErrors.KeyReused(), false);
+            if (stored.Response is { } response) return new Outcome<T>(parser.ParseFrom(response), null, true);
+            if (stored.Error is { } error) return new Outcome<T>(null, RpcStatus.Parser.ParseFrom(error).ToRpcException(), true);
             reference = stored.Reference; // a first try that died before its commit: the same reference again
         }
 
@@ -54,11 +70,11 @@ public sealed class IdempotentCalls(PaymentStore store, PaymentOptions options, 
                 await unit.SaveIdempotentResultAsync(userId, key, null, status.ToByteArray());
             }
             await unit.CommitAsync();
-            throw;
+            return new Outcome<T>(null, ex, false);
         }
         if (key is not null) await unit.SaveIdempotentResultAsync(userId, key, result.ToByteArray(), null);
         await unit.CommitAsync();
-        return result;
+        return new Outcome<T>(result, null, false);
     }
 
     /// <summary>SHA-256 of the method name and the request's bytes: "the same request".</summary>

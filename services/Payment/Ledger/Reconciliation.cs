@@ -9,10 +9,14 @@ public sealed record ReconciliationResult(int PaymentsChecked, int UnbalancedTra
 
 /// <summary>
 /// Compares three records of the same money: the ledger (per payment, provider_clearing = captured − refunded), the
-/// payment rows (and their refunds) and the provider's own charges. Run by the maintenance worker and on demand (admin
-/// RPC); the last result is the metric <c>payment.reconciliation.mismatches</c> (meter "Mesh.Payment").
+/// payment rows (and their refunds) and the provider's own charges — both ways: each settled payment against its
+/// charge, and each provider charge that holds or took money against our payments (a charge made, then a crash before
+/// the commit of a request without an idempotency key leaves a charge nobody recorded; charges younger than
+/// <see cref="PaymentOptions.ReconciliationGrace"/> are left alone, their request may still be committing). Run by the
+/// maintenance worker and on demand (admin RPC); the last result is the metric <c>payment.reconciliation.mismatches</c>
+/// (meter "Mesh.Payment").
 /// </summary>
-public sealed class Reconciliation(PaymentStore store, IPaymentProvider provider, TimeProvider time)
+public sealed class Reconciliation(PaymentStore store, IPaymentProvider provider, PaymentOptions options, TimeProvider time)
 {
     public const string MeterName = "Mesh.Payment";
     private static readonly Meter Meter = new(MeterName);
@@ -39,6 +43,14 @@ public sealed class Reconciliation(PaymentStore store, IPaymentProvider provider
                 if (charge.Net != net) mismatches.Add((row.Id, $"provider net {charge.Net} != payment net {net}"));
             }
         }
+        var charges = (await provider.ListChargesAsync(time.GetUtcNow() - options.ReconciliationGrace, limit, cancellationToken))
+            .Where(c => c.State is ChargeState.Captured or ChargeState.Authorized).ToList();
+        var references = charges.Select(c => Guid.TryParse(c.Reference, out var id) ? id : Guid.Empty).ToList();
+        var recorded = await store.ExistingPaymentIdsAsync(references);
+        for (var i = 0; i < charges.Count; i++)
+            if (!recorded.Contains(references[i]))
+                mismatches.Add((references[i], $"provider charge {charges[i].Reference} ({charges[i].State.ToString().ToLowerInvariant()}, {charges[i].Amount}, net {charges[i].Net}) has no payment"));
+
         var (unbalanced, total) = await store.LedgerTotalsAsync();
         var result = new ReconciliationResult(rows.Count, unbalanced, total, mismatches, time.GetUtcNow());
         Volatile.Write(ref _lastMismatches, mismatches.Count + unbalanced + (total == 0 ? 0 : 1));

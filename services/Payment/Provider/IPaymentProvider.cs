@@ -4,13 +4,16 @@ namespace Mesh.Payment.Provider;
 public sealed record CardToken(string Token, string Brand, string Last4, int ExpMonth, int ExpYear);
 
 /// <summary>What the provider says about a charge.</summary>
-public enum ChargeState { Authorized, Captured, Declined, Voided, Unknown }
+public enum ChargeState { Authorized, Captured, Declined, Voided, Unknown, RequiresAction }
 
 /// <summary>
 /// A charge's outcome; <see cref="DeclineCode"/> is set when declined ("card_declined", "insufficient_funds");
 /// <see cref="Net"/> (lookups only) is what the provider holds: captured minus refunded.
 /// </summary>
 public sealed record ChargeResult(ChargeState State, string DeclineCode = "", long Net = 0);
+
+/// <summary>A charge as the provider lists it (reconciliation looks for charges nobody recorded).</summary>
+public sealed record ProviderCharge(string Reference, ChargeState State, long Amount, long Net, DateTimeOffset CreateTime);
 
 /// <summary>The provider did not answer in time: the charge may or may not have happened. Look it up later.</summary>
 public sealed class ProviderTimeoutException(string reference) : Exception($"The payment provider did not answer for charge {reference}.")
@@ -42,6 +45,15 @@ public interface IPaymentProvider
 
     /// <summary>Refunds part of a captured charge; <paramref name="refundReference"/> dedupes the refund itself.</summary>
     Task RefundAsync(string reference, string refundReference, long amount, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes a charge that answered <see cref="ChargeState.RequiresAction"/> with the code the cardholder entered
+    /// (simulated 3-D Secure): captured or authorized as first asked, or declined ("authentication_failed").
+    /// </summary>
+    Task<ChargeResult> ConfirmAsync(string reference, string authenticationCode, CancellationToken cancellationToken);
+
+    /// <summary>Charges created before <paramref name="createdBefore"/>, newest first (at most <paramref name="limit"/>).</summary>
+    Task<IReadOnlyList<ProviderCharge>> ListChargesAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken);
 
     /// <summary>The provider's record of a charge (<see cref="ChargeState.Unknown"/> when it never saw it).</summary>
     Task<ChargeResult> LookupAsync(string reference, CancellationToken cancellationToken);

@@ -5,10 +5,11 @@ namespace Mesh.Payment.Workers;
 
 /// <summary>
 /// Periodic housekeeping: settles PROCESSING payments from the provider's records (a lost answer becomes succeeded or
-/// failed, never a second charge), bills due subscriptions (renewals and dunning retries) and forgets idempotency keys
-/// past their lifetime (≥ 24 h).
+/// failed, never a second charge), fails REQUIRES_ACTION payments nobody confirmed in time, schedules due recurring
+/// charges (renewals, instalments and their dunning retries) as queue tasks (<see cref="SubscriptionBilling.EnqueueDueAsync"/>; the
+/// charging itself is <see cref="RecurringCharges"/>'s) and forgets idempotency keys past their lifetime (≥ 24 h).
 /// </summary>
-public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Ledger.Reconciliation reconciliation, PaymentOptions options, TimeProvider time,
+public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Instalments.InstalmentBilling instalments, Ledger.Reconciliation reconciliation, PaymentOptions options, TimeProvider time,
     ILogger<PaymentMaintenance> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,7 +28,7 @@ public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor proc
         }
     }
 
-    /// <summary>One round: resolve what is processing, bill due subscriptions, purge expired keys, reconcile. Returns how many payments were resolved.</summary>
+    /// <summary>One round: resolve what is processing, expire unconfirmed actions, enqueue due charges, purge expired keys, reconcile. Returns how many payments were resolved.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var resolved = 0;
@@ -38,7 +39,14 @@ public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor proc
             await unit.CommitAsync();
             if (payment is not null && payment.Status != PaymentStates.Processing) resolved++;
         }
-        await billing.RunDueAsync(cancellationToken);
+        foreach (var id in await store.ExpiredActionPaymentIdsAsync(time.GetUtcNow().UtcDateTime, 100))
+        {
+            await using var unit = await store.BeginAsync(cancellationToken);
+            if (await processor.ExpireActionAsync(unit, id, cancellationToken)) resolved++;
+            await unit.CommitAsync();
+        }
+        await billing.EnqueueDueAsync(cancellationToken);
+        await instalments.EnqueueDueAsync(cancellationToken);
         await store.PurgeExpiredIdempotencyKeysAsync(time.GetUtcNow().UtcDateTime);
         await reconciliation.RunAsync(cancellationToken); // the metric follows the ledger
         return resolved;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using RabbitMQ.Client;
 
 namespace Mesh.Payment.Tests.Support;
 
@@ -22,7 +23,8 @@ public sealed record TestCaller(Guid Id, Metadata Bearer)
 /// <summary>
 /// The payment service in-process (its own database, the simulated provider, tokens from <see cref="TestTokens"/>) on
 /// free loopback ports, for one test class, on a clock the tests move (<see cref="Clock"/>). No outbox relay runs here: the outbox tests drive relays themselves, and
-/// the maintenance worker's timer is an hour so tests run its rounds by hand (<see cref="Maintenance"/>).
+/// the maintenance worker's timer is an hour so tests run its rounds by hand (<see cref="Maintenance"/>, and
+/// <see cref="BillAsync"/> for a billing round through the queue). The provider's records live in the same database.
 /// </summary>
 public class PaymentFixture(TestServers servers) : IAsyncLifetime
 {
@@ -53,6 +55,62 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        await StartServiceAsync();
+        if (WithGateway) await StartGatewayAsync();
+    }
+
+    /// <summary>Stops the payment service and starts a new one on the same database (a restart: nothing in memory survives).</summary>
+    public async Task RestartAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        await StartServiceAsync();
+    }
+
+    /// <summary>
+    /// One billing round through RabbitMQ, as production runs it: the maintenance round enqueues due charges (outbox),
+    /// a relay publishes them, the service's consumer charges; returns when no charge task is left enqueued.
+    /// </summary>
+    public async Task BillAsync()
+    {
+        await Maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
+        await PublishOutboxAsync(Mesh.Payment.Subscriptions.RecurringChargeRequested.Queue, Mesh.Payment.Subscriptions.RecurringChargeRequested.Type);
+        await WaitUntilAsync(async () => await LedgerQueries.CountAsync(Database, "SELECT count(*) FROM charge_tasks WHERE status = 'enqueued'") == 0);
+    }
+
+    /// <summary>Publishes every unsent outbox row (declaring <paramref name="queue"/> first, as its consumer does, so nothing is unroutable).</summary>
+    public async Task PublishOutboxAsync(string queue, string binding)
+    {
+        await DeclareQueueAsync(queue, binding);
+        await using var relay = new Mesh.ServiceDefaults.Messaging.OutboxRelay(Database,
+            new Mesh.ServiceDefaults.Messaging.OutboxRelayOptions { ConnectionString = await Data.RabbitMqConnectionStringAsync() },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Mesh.ServiceDefaults.Messaging.OutboxRelay>.Instance);
+        await relay.PublishPendingAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Declares a consumer's queue and binding the way InboxConsumer does (idempotent).</summary>
+    public async Task DeclareQueueAsync(string queue, string binding)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(await Data.RabbitMqConnectionStringAsync()) };
+        await using var connection = await factory.CreateConnectionAsync(ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        await channel.ExchangeDeclareAsync(Mesh.ServiceDefaults.Messaging.MessagingNames.DefaultExchange, RabbitMQ.Client.ExchangeType.Topic, durable: true, cancellationToken: ct);
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        await channel.QueueBindAsync(queue, Mesh.ServiceDefaults.Messaging.MessagingNames.DefaultExchange, binding, cancellationToken: ct);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; a 60 s hang guard, not a timing assertion.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        guard.CancelAfter(TimeSpan.FromSeconds(60));
+        while (!await condition()) await Task.Delay(50, guard.Token);
+    }
+
+    private async Task StartServiceAsync()
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(PaymentsApi).Assembly.GetName().Name,
@@ -81,7 +139,6 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
         await _app.StartAsync(TestContext.Current.CancellationToken);
         Channel = GrpcChannel.ForAddress(_app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress);
         Client = new Payments.PaymentsClient(Channel);
-        if (WithGateway) await StartGatewayAsync();
     }
 
     private async Task StartGatewayAsync()
@@ -115,6 +172,13 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
             CardNumber = number, ExpMonth = 12, ExpYear = DateTime.UtcNow.Year + 2, Cvc = "123",
         }, caller.Bearer, cancellationToken: TestContext.Current.CancellationToken);
         return method.Id;
+    }
+
+    /// <summary>The provider token of a saved card (to change how the card behaves at the simulated provider).</summary>
+    public async Task<string> TokenOfAsync(string card)
+    {
+        await using var connection = await Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        return await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT provider_token FROM payment_methods WHERE id = @id", new { id = Guid.Parse(card) }) ?? "";
     }
 
     public async ValueTask DisposeAsync()

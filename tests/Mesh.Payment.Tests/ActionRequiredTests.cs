@@ -1,0 +1,122 @@
+using Mesh.Payment.Provider;
+using Mesh.Payment.Tests.Support;
+using Mesh.Payment.V1;
+
+namespace Mesh.Payment.Tests;
+
+/// <summary>
+/// The card that needs a second step (simulated 3-D Secure): REQUIRES_ACTION with a next-action hint, ConfirmPayment
+/// completes it or fails it on a wrong code, an unconfirmed one fails when its deadline passes on the clock; the
+/// idempotency key still returns the stored answer without a second authorization.
+/// </summary>
+public sealed class ActionRequiredTests(PaymentFixture fixture) : IClassFixture<PaymentFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<(TestCaller Caller, V1.Payment Payment)> PendingAsync(long amount, string? key = null)
+    {
+        var caller = fixture.NewCaller();
+        var method = await fixture.AddCardAsync(caller, TestCards.RequiresAction);
+        var payment = await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = method, Amount = amount, Currency = "EUR", Capture = true },
+            key is null ? caller.Bearer : caller.WithKey(key), cancellationToken: Ct);
+        return (caller, payment);
+    }
+
+    private Task<long> LedgerTransactionsAsync(string paymentId) =>
+        LedgerQueries.CountAsync(fixture.Database, "SELECT count(*) FROM ledger_transactions WHERE payment_id = @p", new { p = Guid.Parse(paymentId) });
+
+    [Fact]
+    public async Task Requires_action_then_confirm_succeeds_once_and_the_key_replays_the_first_answer()
+    {
+        var key = $"k-{Guid.NewGuid():N}";
+        var (caller, pending) = await PendingAsync(4_000, key);
+        Assert.Equal(PaymentStatus.RequiresAction, pending.Status);
+        Assert.Equal("authenticate", pending.NextAction.Type);
+        Assert.Contains(":confirm", pending.NextAction.Hint);
+        Assert.True(pending.NextAction.ExpireTime.ToDateTimeOffset() > fixture.Clock.GetUtcNow());
+        Assert.Equal(0, await LedgerTransactionsAsync(pending.Id));
+
+        var authorizations = fixture.Provider.Authorizations;
+        var repeated = await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = pending.PaymentMethodId, Amount = 4_000, Currency = "EUR", Capture = true },
+            caller.WithKey(key), cancellationToken: Ct);
+        Assert.Equal(pending, repeated);
+        Assert.Equal(authorizations, fixture.Provider.Authorizations);
+
+        var confirmed = await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = "424242" }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal((PaymentStatus.Succeeded, 4_000L), (confirmed.Status, confirmed.AmountCaptured));
+        Assert.Null(confirmed.NextAction);
+        var again = await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = "424242" }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal(confirmed, again);
+        Assert.Equal(1, await LedgerTransactionsAsync(pending.Id));
+        Assert.Equal(4_000, await fixture.Provider.NetOfAsync(pending.Id));
+        Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database,
+            "SELECT count(*) FROM mesh_outbox WHERE type = 'payment.succeeded' AND convert_from(body, 'UTF8')::jsonb->>'PaymentId' = @p AND convert_from(body, 'UTF8')::jsonb->>'IdempotencyKey' = @key",
+            new { p = pending.Id, key }));
+
+        var stranger = fixture.NewCaller();
+        var hidden = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = "424242" }, stranger.Bearer, cancellationToken: Ct));
+        Assert.Equal(StatusCode.NotFound, hidden.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_failed_authentication_fails_the_payment_and_moves_no_money()
+    {
+        var (caller, pending) = await PendingAsync(1_500);
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = SimulatedProvider.FailingAuthenticationCode }, caller.Bearer, cancellationToken: Ct));
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal("AUTHENTICATION_FAILED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type);
+        var failed = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = pending.Id }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal((PaymentStatus.Failed, "authentication_failed"), (failed.Status, failed.FailureCode));
+        Assert.Equal(0, await LedgerTransactionsAsync(pending.Id));
+        Assert.Equal(0, await fixture.Provider.NetOfAsync(pending.Id));
+        Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database,
+            "SELECT count(*) FROM mesh_outbox WHERE type = 'payment.failed' AND convert_from(body, 'UTF8')::jsonb->>'PaymentId' = @p", new { p = pending.Id }));
+
+        var bad = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = "12ab" }, caller.Bearer, cancellationToken: Ct));
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Contains(bad.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations, v => v.Field == "authentication_code");
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_payment_fails_when_its_deadline_passes()
+    {
+        var (caller, swept) = await PendingAsync(800);
+        var (other, late) = await PendingAsync(900);
+        fixture.Clock.AdvanceTo(swept.NextAction.ExpireTime.ToDateTimeOffset().AddSeconds(1));
+
+        // Confirmed after the deadline but before the sweeper ran: too late all the same.
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = late.Id, AuthenticationCode = "424242" }, other.Bearer, cancellationToken: Ct));
+        Assert.Equal("AUTHENTICATION_EXPIRED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type);
+
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        var expired = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = swept.Id }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal((PaymentStatus.Failed, "authentication_expired"), (expired.Status, expired.FailureCode));
+        Assert.Equal(0, await fixture.Provider.NetOfAsync(swept.Id));
+        var tooLate = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = swept.Id, AuthenticationCode = "424242" }, caller.Bearer, cancellationToken: Ct));
+        Assert.Equal(StatusCode.FailedPrecondition, tooLate.StatusCode);
+        Assert.Equal(0, await fixture.Provider.NetOfAsync(swept.Id)); // the provider released it: a late confirm cannot capture
+    }
+
+    [Fact]
+    public async Task A_subscription_cannot_be_paid_with_a_card_that_needs_a_second_step()
+    {
+        var caller = fixture.NewCaller();
+        var method = await fixture.AddCardAsync(caller, TestCards.RequiresAction);
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = method }, caller.Bearer, cancellationToken: Ct));
+        Assert.Equal("AUTHENTICATION_REQUIRED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type);
+        Assert.Empty((await fixture.Client.ListSubscriptionsAsync(new ListSubscriptionsRequest(), caller.Bearer, cancellationToken: Ct)).Subscriptions);
+        var paymentId = error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["payment_id"];
+        var abandoned = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = paymentId }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal(PaymentStatus.Failed, abandoned.Status);
+        var late = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = paymentId, AuthenticationCode = "424242" }, caller.Bearer, cancellationToken: Ct));
+        Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
+        Assert.Equal(0, await fixture.Provider.NetOfAsync(paymentId));
+    }
+}
