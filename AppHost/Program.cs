@@ -22,12 +22,13 @@ var users = builder.AddProject("users", "services/Users")
     .WaitFor(usersDb).WaitFor(cache);
 gateway.WithReference(users);
 
-// What people browse before they book: cities, venues with seat maps, shows, bookable services. Redis for hot reads;
-// it validates tokens against the users service's JWKS. Demo data is loaded on the first start.
+// What people browse before they book: cities, venues with seat maps, shows, bookable services, products. Redis for
+// hot reads, cleared by the catalog's own change events (outbox → RabbitMQ); it validates tokens against the users
+// service's JWKS. Demo data is loaded on the first start.
 var catalogDb = postgres.AddDatabase("catalogdb");
 var catalog = builder.AddProject("catalog", "services/Catalog")
-    .WithReference(catalogDb).WithReference(cache).WithReference(users)
-    .WaitFor(catalogDb).WaitFor(cache);
+    .WithReference(catalogDb).WithReference(cache).WithReference(messaging).WithReference(users)
+    .WaitFor(catalogDb).WaitFor(cache).WaitFor(messaging);
 gateway.WithReference(catalog);
 
 // Payment methods, payments, refunds and the ledger; events leave through its outbox to RabbitMQ.
@@ -37,19 +38,20 @@ var payment = builder.AddProject("payment", "services/Payment")
     .WaitFor(paymentDb).WaitFor(messaging);
 gateway.WithReference(payment);
 
-// Seat holds (exclusive by a database constraint; prices from the catalog), later checkout and cancellation.
+// Holds on seats and service slots (exclusive in the database; prices from the catalog), the checkout saga (payment
+// with the booking id as idempotency key, settled through RabbitMQ tasks and events when the outcome is not known at
+// once), cancellation by policy with refunds as queue tasks, history with signed tickets.
 var bookingDb = postgres.AddDatabase("bookingdb");
 var booking = builder.AddProject("booking", "services/Booking")
     .WithReference(bookingDb).WithReference(cache).WithReference(catalog).WithReference(users)
-    .WaitFor(bookingDb).WaitFor(catalog);
+    .WithReference(messaging).WithReference(payment)
+    .WaitFor(bookingDb).WaitFor(catalog).WaitFor(messaging);
 gateway.WithReference(booking);
 
-// Services join the graph as they are built (issues 8–11), each in the same shape, and the
-// gateway gets a reference to each one it fronts, e.g.
-//   var bookingDb = postgres.AddDatabase("bookingdb");
-//   builder.AddProject("booking", "services/Booking")
-//          .WithReference(bookingDb).WithReference(cache).WithReference(messaging)
-//          .WaitFor(bookingDb).WithReplicas(2);
-//   gateway.WithReference(booking);
+// The catalog shows seat status and free slot places from booking (no WaitFor: booking waits for the catalog).
+catalog.WithReference(booking);
+
+// Referral, rating and support join the graph in the same shape as they are built; the gateway gets a reference to
+// each one it fronts.
 
 builder.Build().Run();

@@ -1,5 +1,6 @@
 using Mesh.Grpc.Server;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Logs;
@@ -28,6 +29,8 @@ public static class TelemetryExtensions
         }
 
         builder.Services.AddSingleton<TelemetryProviders>();
+        // Attributes on the request span (once, however often this is called).
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, HttpServerSpanTags>());
         builder.Services.AddHostedService<TelemetryStartup>();
         builder.Services.AddGrpc();
         // Outermost server interceptor: the span covers everything else the call does.

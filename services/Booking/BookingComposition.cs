@@ -1,4 +1,6 @@
 using Mesh.Booking;
+using Mesh.Booking.Bookings;
+using Mesh.ServiceDefaults.Messaging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
@@ -24,14 +26,33 @@ public static class BookingComposition
         // Prices and seat maps: the catalog over gRPC (services:catalog:grpc:N).
         builder.AddGrpcClient<Mesh.Catalog.V1.Catalog.CatalogClient>("catalog");
         services.AddSingleton<CatalogSeats>();
+        services.AddSingleton<CatalogSlots>();
+        services.AddSingleton<HoldChanges>();   // wakes WatchHold streams on release
         services.AddHostedService<ExpiredClaimSweeper>();
+
+        // Checkout saga, bookings, cancellation, tickets (Bookings/): payment over gRPC (services:payment:grpc:N),
+        // recovery of pending checkouts, payment's events (when ConnectionStrings:messaging is set).
+        builder.AddGrpcClient<Mesh.Payment.V1.Payments.PaymentsClient>("payment");
+        services.AddSingleton<BookingsStore>();
+        services.TryAddSingleton<IDiscountStep, NoDiscounts>();
+        services.AddSingleton<PaymentCharges>();
+        services.AddSingleton<TicketCodes>();
+        services.AddSingleton<CheckoutSaga>();
+        services.AddSingleton<BookingsEndpoint>();
+        services.AddSingleton<PendingBookingRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<PendingBookingRecovery>());
+        services.AddHostedService<PaymentEventsConsumer>();
 
         builder.AddTokenValidation();
         return builder;
     }
 
-    public static Task MigrateBookingDatabaseAsync(this WebApplication app) =>
-        app.Services.GetRequiredService<BookingStore>().MigrateAsync(app.Lifetime.ApplicationStopping);
+    /// <summary>The outbox/inbox tables (ServiceDefaults/Messaging), then Migrations/*.sql in order.</summary>
+    public static async Task MigrateBookingDatabaseAsync(this WebApplication app)
+    {
+        await Outbox.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Lifetime.ApplicationStopping);
+        await app.Services.GetRequiredService<BookingStore>().MigrateAsync(app.Lifetime.ApplicationStopping);
+    }
 
     public static WebApplication MapBooking(this WebApplication app)
     {

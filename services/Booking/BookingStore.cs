@@ -1,4 +1,5 @@
 using Dapper;
+using Mesh.ServiceDefaults.Messaging;
 using Npgsql;
 
 namespace Mesh.Booking;
@@ -10,7 +11,15 @@ namespace Mesh.Booking;
 public sealed class BookingStore(NpgsqlDataSource db)
 {
     private const string DeadlockDetected = "40P01";
-    private const string HoldColumns = "id, user_id AS UserId, show_id AS ShowId, currency, amount_minor AS AmountMinor, create_time AS CreateTime, expires_at AS ExpiresAt, released_at AS ReleasedAt";
+    private const string CheckViolation = "23514";
+    private const string HoldColumns = """
+        id, user_id AS UserId, show_id AS ShowId, service_id AS ServiceId, slot_start AS SlotStart, quantity,
+        currency, amount_minor AS AmountMinor, create_time AS CreateTime, expires_at AS ExpiresAt,
+        released_at AS ReleasedAt, expired_at AS ExpiredAt, booking_id AS BookingId
+        """;
+    // A hold counts against the per-user limit while it is neither released, expired nor checked out.
+    private const string CountActiveHolds =
+        "SELECT count(*) FROM holds WHERE user_id = @UserId AND released_at IS NULL AND booking_id IS NULL AND expires_at > @now";
 
     /// <summary>Applies the embedded Migrations/*.sql not yet applied, in name order, each in its own transaction, one replica at a time.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -64,10 +73,7 @@ public sealed class BookingStore(NpgsqlDataSource db)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = hold.CreateTime;
 
-        // One CreateHold per user at a time, so the count below cannot be raced past the limit.
-        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(7010002, hashtext(@UserId))", new { hold.UserId }, transaction);
-        var active = await connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM holds WHERE user_id = @UserId AND released_at IS NULL AND expires_at > @now", new { hold.UserId, now }, transaction);
+        var active = await CountActiveHoldsLockedAsync(transaction, hold.UserId, now);
         if (active >= maxActiveHolds) return new CreateHoldOutcome.TooManyHolds(active);
 
         await connection.ExecuteAsync(
@@ -96,6 +102,63 @@ public sealed class BookingStore(NpgsqlDataSource db)
         return new CreateHoldOutcome.Created();
     }
 
+    /// <summary>
+    /// Takes <see cref="HoldRow.Quantity"/> places of a service slot for the hold, or none. The slot's counter row
+    /// (slot_usage) is locked first, so holds on one slot queue there; the slot's expired claims are deleted (their
+    /// trigger gives the places back); then the free places are compared with the quantity. The claim row's trigger
+    /// adds to the counter and the counter's CHECK (taken &lt;= capacity) makes overfilling impossible even for a
+    /// writer that skipped these steps.
+    /// </summary>
+    public async Task<CreateHoldOutcome> CreateSlotHoldAsync(HoldRow hold, int capacity, int maxActiveHolds, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = hold.CreateTime;
+        var active = await CountActiveHoldsLockedAsync(transaction, hold.UserId, now);
+        if (active >= maxActiveHolds) return new CreateHoldOutcome.TooManyHolds(active);
+
+        var slot = new { hold.ServiceId, hold.SlotStart, capacity, now };
+        // The catalog's capacity at the slot's first hold; later holds follow a changed capacity unless places
+        // already taken exceed it (then the counter keeps the old one until enough places free up).
+        await connection.ExecuteAsync("""
+            INSERT INTO slot_usage (service_id, slot_start, capacity) VALUES (@ServiceId, @SlotStart, @capacity)
+            ON CONFLICT (service_id, slot_start) DO UPDATE SET capacity = EXCLUDED.capacity WHERE slot_usage.taken <= EXCLUDED.capacity
+            """, slot, transaction);
+        await connection.ExecuteAsync("SELECT 1 FROM slot_usage WHERE service_id = @ServiceId AND slot_start = @SlotStart FOR UPDATE", slot, transaction);
+        await connection.ExecuteAsync(
+            "DELETE FROM slot_claims WHERE service_id = @ServiceId AND slot_start = @SlotStart AND expires_at <= @now", slot, transaction);
+        var available = await connection.ExecuteScalarAsync<int>(
+            "SELECT capacity - taken FROM slot_usage WHERE service_id = @ServiceId AND slot_start = @SlotStart", slot, transaction);
+        if (available < hold.Quantity) return new CreateHoldOutcome.SlotFull(Math.Max(0, available));
+
+        await connection.ExecuteAsync("""
+            INSERT INTO holds (id, user_id, service_id, slot_start, quantity, currency, amount_minor, create_time, expires_at)
+            VALUES (@Id, @UserId, @ServiceId, @SlotStart, @Quantity, @Currency, @AmountMinor, @CreateTime, @ExpiresAt)
+            """, hold, transaction);
+        try
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO slot_claims (hold_id, service_id, slot_start, quantity, expires_at)
+                VALUES (@Id, @ServiceId, @SlotStart, @Quantity, @ExpiresAt)
+                """, hold, transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == CheckViolation)
+        {
+            // Unreachable while every writer locks the counter first; the database refuses the overfill regardless.
+            return new CreateHoldOutcome.SlotFull(0);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new CreateHoldOutcome.Created();
+    }
+
+    /// <summary>Serialises CreateHold per user (so the count cannot be raced past the limit), then counts the user's active holds.</summary>
+    private static async Task<int> CountActiveHoldsLockedAsync(NpgsqlTransaction transaction, string userId, DateTime now)
+    {
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(7010002, hashtext(@userId))", new { userId }, transaction);
+        return await connection.ExecuteScalarAsync<int>(CountActiveHolds, new { UserId = userId, now }, transaction);
+    }
+
     public async Task<(HoldRow Hold, IReadOnlyList<HeldSeatRow> Seats)?> FindHoldAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
@@ -108,32 +171,83 @@ public sealed class BookingStore(NpgsqlDataSource db)
         return (hold, seats);
     }
 
-    /// <summary>Marks the user's hold released and frees its seats at once; false when the user has no such hold.</summary>
-    public async Task<bool> ReleaseHoldAsync(Guid id, string userId, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks the user's hold released and frees its seats or places at once. A hold that became a booking keeps its
+    /// claims (they are the booking's now; cancelling the booking frees them).
+    /// </summary>
+    public async Task<ReleaseOutcome> ReleaseHoldAsync(Guid id, string userId, DateTime now, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var exists = await connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM holds WHERE id = @id AND user_id = @userId)", new { id, userId }, transaction);
-        if (!exists) return false;
-        await connection.ExecuteAsync("UPDATE holds SET released_at = @now WHERE id = @id AND released_at IS NULL", new { id, now }, transaction);
+        var hold = await connection.QuerySingleOrDefaultAsync<HoldRow>(
+            $"SELECT {HoldColumns} FROM holds WHERE id = @id AND user_id = @userId FOR UPDATE", new { id, userId }, transaction);
+        if (hold is null) return ReleaseOutcome.NotFound;
+        if (hold.ReleasedAt is not null) return ReleaseOutcome.Released;
+        if (hold.BookingId is not null) return ReleaseOutcome.Booked;
+        await connection.ExecuteAsync("UPDATE holds SET released_at = @now WHERE id = @id", new { id, now }, transaction);
         await HoldClaims.ReleaseAsync(transaction, id);
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return ReleaseOutcome.Released;
     }
 
-    /// <summary>The seats of a show with an active claim at <paramref name="now"/> (expired claims are free, swept or not).</summary>
-    public async Task<IReadOnlyList<Guid>> ListHeldSeatsAsync(Guid showId, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The seats of a show with a claim that counts at <paramref name="now"/>, in one query: a claim that never
+    /// expires ('infinity') is a confirmed booking's (BOOKED); any other live claim is a hold's (HELD).
+    /// </summary>
+    public async Task<IReadOnlyList<SeatClaimState>> ListSeatStatusAsync(Guid showId, DateTime now, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<Guid>(
-            "SELECT seat_id FROM seat_claims WHERE show_id = @showId AND expires_at > @now", new { showId, now })).AsList();
+        return (await connection.QueryAsync<SeatClaimState>(new CommandDefinition(
+            "SELECT seat_id AS SeatId, expires_at = 'infinity' AS Booked FROM seat_claims WHERE show_id = @showId AND expires_at > @now ORDER BY seat_id",
+            new { showId, now }, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Deletes claims that expired before <paramref name="now"/>; returns how many.</summary>
+    /// <summary>Places held or booked at <paramref name="now"/> per slot of a service starting in [from, to), in one query.</summary>
+    public async Task<IReadOnlyList<SlotTaken>> ListSlotUsageAsync(Guid serviceId, DateTime from, DateTime to, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<SlotTaken>(new CommandDefinition("""
+            SELECT slot_start AS SlotStart, sum(quantity)::int AS Taken FROM slot_claims
+            WHERE service_id = @serviceId AND slot_start >= @from AND slot_start < @to AND expires_at > @now
+            GROUP BY slot_start ORDER BY slot_start
+            """, new { serviceId, from, to, now }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// Finds up to <paramref name="batch"/> holds that expired by <paramref name="now"/> (not released, not checked
+    /// out, not yet recorded), records them (expired_at), deletes their expired claims and adds one
+    /// booking.hold_expired event per hold to the outbox — all in one transaction. Returns the holds it recorded.
+    /// SKIP LOCKED lets several replicas sweep at once without waiting on each other.
+    /// </summary>
+    public async Task<IReadOnlyList<HoldExpired>> SweepExpiredHoldsAsync(DateTime now, int batch, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var expired = (await connection.QueryAsync<HoldExpired>("""
+            WITH due AS (
+                SELECT id FROM holds
+                WHERE released_at IS NULL AND expired_at IS NULL AND booking_id IS NULL AND expires_at <= @now
+                ORDER BY expires_at LIMIT @batch FOR UPDATE SKIP LOCKED)
+            UPDATE holds h SET expired_at = @now FROM due WHERE h.id = due.id
+            RETURNING h.id AS HoldId, h.user_id AS UserId, h.show_id AS ShowId, h.service_id AS ServiceId, h.expires_at AS ExpiredAt
+            """, new { now, batch }, transaction)).AsList();
+        if (expired.Count == 0) return expired;
+
+        var ids = expired.Select(e => e.HoldId).ToArray();
+        // Only claims that are themselves expired: a claim a checkout extended is the checkout's to settle.
+        await connection.ExecuteAsync("DELETE FROM seat_claims WHERE hold_id = ANY(@ids) AND expires_at <= @now", new { ids, now }, transaction);
+        await connection.ExecuteAsync("DELETE FROM slot_claims WHERE hold_id = ANY(@ids) AND expires_at <= @now", new { ids, now }, transaction);
+        foreach (var e in expired)
+            await Outbox.AddAsync(transaction, HoldMessages.Expired(e), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return expired;
+    }
+
+    /// <summary>Deletes claims that expired before <paramref name="now"/> whatever their hold; returns how many.</summary>
     public async Task<int> DeleteExpiredClaimsAsync(DateTime now, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync("DELETE FROM seat_claims WHERE expires_at <= @now", new { now });
+        return await connection.ExecuteAsync("DELETE FROM seat_claims WHERE expires_at <= @now", new { now })
+             + await connection.ExecuteAsync("DELETE FROM slot_claims WHERE expires_at <= @now", new { now });
     }
 }

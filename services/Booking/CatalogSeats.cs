@@ -14,8 +14,11 @@ public sealed class CatalogSeats(Mesh.Catalog.V1.Catalog.CatalogClient catalog)
     {
         try
         {
-            var show = await catalog.GetShowAsync(new GetShowRequest { Id = showId.ToString() }, cancellationToken: cancellationToken);
-            var seats = await catalog.ListShowSeatsAsync(new ListShowSeatsRequest { Id = showId.ToString() }, cancellationToken: cancellationToken);
+            // Both at once: a hold waits for one catalog round trip, not two.
+            var showCall = catalog.GetShowAsync(new GetShowRequest { Id = showId.ToString() }, cancellationToken: cancellationToken).ResponseAsync;
+            var seatsCall = catalog.ListShowSeatsAsync(new ListShowSeatsRequest { Id = showId.ToString() }, cancellationToken: cancellationToken).ResponseAsync;
+            await Task.WhenAll(showCall, seatsCall);
+            var (show, seats) = (await showCall, await seatsCall);
             var byId = new Dictionary<Guid, ShowSeat>();
             foreach (var seat in seats.Seats)
                 if (Guid.TryParse(seat.Id, out var id)) byId[id] = seat;

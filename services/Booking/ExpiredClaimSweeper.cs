@@ -1,11 +1,15 @@
 namespace Mesh.Booking;
 
 /// <summary>
-/// Deletes expired seat claims now and then. Correctness does not depend on it (reads and CreateHold treat an
-/// expired claim as free); it keeps seat_claims small.
+/// Now and then: records holds that expired (expired_at), frees their claims and announces each with a
+/// booking.hold_expired event through the outbox (one transaction per batch), then deletes any other expired claims.
+/// Seat and slot correctness does not depend on it (reads and CreateHold treat an expired claim as free); it gives
+/// the event and keeps the claim tables small. <see cref="SweepAsync"/> is public so tests sweep on their clock.
 /// </summary>
 public sealed class ExpiredClaimSweeper(BookingStore store, BookingOptions options, TimeProvider time, ILogger<ExpiredClaimSweeper> logger) : BackgroundService
 {
+    private const int Batch = 500;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.ExpiredClaimSweepInterval);
@@ -13,13 +17,28 @@ public sealed class ExpiredClaimSweeper(BookingStore store, BookingOptions optio
         {
             try
             {
-                var deleted = await store.DeleteExpiredClaimsAsync(time.GetUtcNow().UtcDateTime, stoppingToken);
-                if (deleted > 0) logger.LogDebug("Deleted {Count} expired seat claims", deleted);
+                await SweepAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Sweeping expired seat claims failed; the next tick tries again");
+                logger.LogWarning(e, "Sweeping expired holds failed; the next tick tries again");
             }
         }
+    }
+
+    /// <summary>One sweep at the clock's now; returns how many holds it recorded as expired.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var expired = 0;
+        while (true)
+        {
+            var batch = await store.SweepExpiredHoldsAsync(now, Batch, cancellationToken);
+            expired += batch.Count;
+            if (batch.Count < Batch) break;
+        }
+        var deleted = await store.DeleteExpiredClaimsAsync(now, cancellationToken);
+        if (expired > 0 || deleted > 0) logger.LogDebug("Recorded {Holds} expired holds; deleted {Claims} other expired claims", expired, deleted);
+        return expired;
     }
 }

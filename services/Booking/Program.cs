@@ -1,9 +1,10 @@
-// The booking service: seat holds (checkout, cancellation and history follow). Composition only; the parts are in
-// BookingComposition.cs.
+// The booking service: seat and slot holds, the checkout saga (payment), cancellation, history and tickets.
+// Composition only; the parts are in BookingComposition.cs.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddBooking();               // store (bookingdb), catalog client (prices), expired-claim sweeper, token validation
+builder.AddOutboxRelay("messaging"); // booking events and payment tasks → RabbitMQ (ServiceDefaults/Messaging)
 
 var app = builder.Build();
 await app.MigrateBookingDatabaseAsync();   // Migrations/*.sql in order

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Catalog.Cache;
+using Mesh.Catalog.Changes;
 using Mesh.Catalog.Domain;
 using Mesh.Catalog.Seats;
 using Mesh.Catalog.V1;
@@ -13,7 +14,7 @@ namespace Mesh.Catalog;
 /// The gRPC endpoint: validation (INVALID_ARGUMENT with field violations), authorization (partners write their own
 /// venues and what is in them, admins anything, everyone reads), proto ⇄ row mapping. No SQL here (CatalogStore).
 /// </summary>
-public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, ISeatAvailability availability, TimeProvider time) : V1.Catalog.CatalogBase
+public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, ISeatAvailability availability, ISlotUsage slotUsage, TimeProvider time) : V1.Catalog.CatalogBase
 {
     public const string Partner = "partner";
     public const string Admin = "admin";
@@ -62,7 +63,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
 
     public override async Task<Venue> GetVenue(GetVenueRequest request, ServerCallContext context)
     {
-        var id = RequireId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         var venue = await store.FindVenueAsync(id) ?? throw NotFound("venue", request.Id);
         return ToProto(venue, await store.ListScreensAsync(id));
     }
@@ -70,7 +71,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
     public override async Task<Venue> UpdateVenue(UpdateVenueRequest request, ServerCallContext context)
     {
         var user = context.RequireRole(Partner, Admin);
-        var id = RequireId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         var violations = new FieldViolations();
         if (request.Venue is null) violations.Add("venue", "is required").ThrowIfAny();
         CheckVenueFields(request.Venue!, violations);
@@ -85,16 +86,16 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         existing.Longitude = request.Venue.Location.Longitude;
         existing.Amenities = NormalizeTags(request.Venue.Amenities);
         existing.UpdateTime = time.GetUtcNow().UtcDateTime;
-        var updated = await store.UpdateVenueAsync(existing) ?? throw NotFound("venue", request.Id);
-        // Shows carry the venue's name: drop their cached copies (after the commit above; no outbox yet).
-        await cache.InvalidateShowsAsync(await store.ListShowIdsOfVenueAsync(id));
+        var (updated, change) = await store.UpdateVenueAsync(existing) ?? throw NotFound("venue", request.Id);
+        // Shows carry the venue's name: drop their cached copies now (best effort); the change event guarantees it.
+        await cache.InvalidateAsync(change);
         return ToProto(updated, await store.ListScreensAsync(id));
     }
 
     public override async Task<Empty> DeleteVenue(DeleteVenueRequest request, ServerCallContext context)
     {
         var user = context.RequireRole(Partner, Admin);
-        var id = RequireId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         var existing = await store.FindVenueAsync(id) ?? throw NotFound("venue", request.Id);
         RequireOwner(user, existing.OwnerId, "venue");
         return await store.DeleteVenueAsync(id) switch
@@ -107,7 +108,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
     public override async Task<Screen> CreateScreen(CreateScreenRequest request, ServerCallContext context)
     {
         var user = context.RequireRole(Partner, Admin);
-        var venueId = RequireId("venue_id", request.VenueId);
+        var venueId = FieldViolations.RequireUuid("venue_id", request.VenueId);
         var violations = new FieldViolations();
         if (request.Screen is null) violations.Add("screen", "is required").ThrowIfAny();
         var name = request.Screen!.Name.Trim();
@@ -138,29 +139,10 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         var violations = new FieldViolations();
         if (request.Event is null) violations.Add("event", "is required").ThrowIfAny();
         var e = request.Event!;
-        var title = e.Title.Trim();
-        violations
-            .Check("event.kind", Slug().IsMatch(e.Kind) ? null : "must be 1-40 of a-z, 0-9, '-' or '_' (e.g. movie, concert, play)")
-            .Check("event.title", title.Length is 0 or > 200 ? "must be 1-200 characters" : null)
-            .Check("event.description", e.Description.Length > 5000 ? "must be at most 5000 characters" : null)
-            .Check("event.duration_minutes", e.DurationMinutes is < 1 or > 1440 ? "must be 1-1440" : null)
-            .Check("event.age_rating", e.AgeRating.Length > 20 ? "must be at most 20 characters" : null);
-        for (var i = 0; i < e.Genres.Count; i++)
-            violations.Check($"event.genres[{i}]", Slug().IsMatch(e.Genres[i].ToLowerInvariant()) ? null : "must be 1-40 of a-z, 0-9, '-' or '_'");
-        for (var i = 0; i < e.Languages.Count; i++)
-            violations.Check($"event.languages[{i}]", LanguageCode().IsMatch(e.Languages[i]) ? null : "must be an ISO 639-1 code such as en");
-        for (var i = 0; i < e.ImageUrls.Count; i++)
-            violations.Check($"event.image_urls[{i}]", Uri.TryCreate(e.ImageUrls[i], UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps ? null : "must be an absolute https URL");
+        CheckEventFields(e, violations);
         violations.ThrowIfAny();
 
-        var details = new Google.Protobuf.WellKnownTypes.Struct();
-        details.Fields["image_urls"] = Value.ForList(e.ImageUrls.Select(Value.ForString).ToArray());
-        var row = new EventRow
-        {
-            Id = Guid.CreateVersion7(), OwnerId = user.Subject, Kind = e.Kind, Title = title, Description = e.Description,
-            Genres = NormalizeTags(e.Genres), Languages = e.Languages.Distinct().ToArray(), DurationMinutes = e.DurationMinutes,
-            AgeRating = e.AgeRating, Details = JsonFormatter.Default.Format(details),
-        };
+        var row = ToRow(e, Guid.CreateVersion7(), user.Subject);
         await store.CreateEventAsync(row);
         return ToProto(row);
     }
@@ -171,8 +153,8 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         var violations = new FieldViolations();
         if (request.Show is null) violations.Add("show", "is required").ThrowIfAny();
         var show = request.Show!;
-        var eventId = ParseId("show.event_id", show.EventId, violations);
-        var screenId = ParseId("show.screen_id", show.ScreenId, violations);
+        var eventId = violations.Uuid("show.event_id", show.EventId);
+        var screenId = violations.Uuid("show.screen_id", show.ScreenId);
         var now = time.GetUtcNow().UtcDateTime;
         if (show.StartTime is null) violations.Add("show.start_time", "is required");
         else if (show.StartTime.ToDateTime() <= now) violations.Add("show.start_time", "must be in the future");
@@ -212,19 +194,19 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
                 new FieldViolations().Add("show.start_time", "must be in the future").ThrowIfAny();
                 break;
         }
-        await cache.InvalidateShowAsync(row.Id);   // nothing cached yet unless someone probed the id; cheap insurance
+        await cache.InvalidateAsync(CatalogChanged.OfShow(row.Id));   // searches may now list it; the event repeats this
         return await LoadShowAsync(row.Id) ?? throw NotFound("show", row.Id.ToString());
     }
 
     public override async Task<Show> CancelShow(CancelShowRequest request, ServerCallContext context)
     {
         var user = context.RequireRole(Partner, Admin);
-        var id = RequireId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         var existing = await store.FindShowAsync(id) ?? throw NotFound("show", request.Id);
         RequireOwner(user, existing.OwnerId, "venue");
         await store.CancelShowAsync(id);
-        // Invalidate after the commit (no shared outbox exists yet; the TTL bounds a lost invalidation).
-        await cache.InvalidateShowAsync(id);
+        // Best effort right after the commit; the change event written with it clears a copy a racing read re-cached.
+        await cache.InvalidateAsync(CatalogChanged.OfShow(id));
         return await LoadShowAsync(id) ?? throw NotFound("show", request.Id);
     }
 
@@ -240,8 +222,18 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         if (from is not null && to is not null && to <= from) violations.Add("to", "must be after from");
         violations.ThrowIfAny();
 
+        // Popular searches repeat: the page is cached under a fingerprint of the normalised request (case and spacing
+        // of q do not matter to the query either) and the current search generation.
+        var query = string.Join(' ', request.Q.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var searchKey = PageToken.Fingerprint("shows", request.City, from, to, query, request.Genre.ToLowerInvariant(), request.Language,
+            request.MinPriceMinor, request.MaxPriceMinor, request.PageSize, request.PageToken);
+        return await cache.GetSearchAsync(searchKey, () => SearchShowsAsync(request, from, to, query));
+    }
+
+    private async Task<ListShowsResponse?> SearchShowsAsync(ListShowsRequest request, DateTime? from, DateTime? to, string query)
+    {
         var filter = new ShowFilter(
-            City: NullIfEmpty(request.City), From: from ?? time.GetUtcNow().UtcDateTime, To: to, Query: NullIfEmpty(request.Q.Trim()),
+            City: NullIfEmpty(request.City), From: from ?? time.GetUtcNow().UtcDateTime, To: to, Query: NullIfEmpty(query),
             Genre: NullIfEmpty(request.Genre.ToLowerInvariant()), Language: NullIfEmpty(request.Language),
             MinPrice: request.MinPriceMinor > 0 ? request.MinPriceMinor : null, MaxPrice: request.MaxPriceMinor > 0 ? request.MaxPriceMinor : null);
         // "from" defaults to now, which moves between pages: the fingerprint covers only what the caller chose.
@@ -265,13 +257,13 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
 
     public override async Task<Show> GetShow(GetShowRequest request, ServerCallContext context)
     {
-        var id = RequireId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         return await cache.GetShowAsync(id, () => LoadShowAsync(id)) ?? throw NotFound("show", request.Id);
     }
 
     public override async Task<ListShowSeatsResponse> ListShowSeats(ListShowSeatsRequest request, ServerCallContext context)
     {
-        var id = RequireId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         // The seat map with prices is cached; availability is the booking service's and is overlaid fresh on every read.
         var seats = await cache.GetSeatMapAsync(id, () => LoadSeatMapAsync(id)) ?? throw NotFound("show", request.Id);
         var taken = await availability.GetTakenSeatsAsync(id, context.CancellationToken);
@@ -285,7 +277,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
     public override async Task<BookableService> CreateService(CreateServiceRequest request, ServerCallContext context)
     {
         var user = context.RequireRole(Partner, Admin);
-        var venueId = RequireId("venue_id", request.VenueId);
+        var venueId = FieldViolations.RequireUuid("venue_id", request.VenueId);
         var violations = new FieldViolations();
         if (request.Service is null) violations.Add("service", "is required").ThrowIfAny();
         var s = request.Service!;
@@ -338,16 +330,23 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
 
     public override async Task<ListServiceSlotsResponse> ListServiceSlots(ListServiceSlotsRequest request, ServerCallContext context)
     {
-        var id = RequireId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         if (!DateOnly.TryParseExact(request.Date, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date))
             throw Invalid("date", "must be a date such as 2026-05-01");
         var service = await store.FindServiceAsync(id) ?? throw NotFound("service", request.Id);
         var city = await store.FindCityAsync(service.CityId);
         var zone = TimeZoneInfo.TryFindSystemTimeZoneById(city?.TimeZone ?? "UTC", out var z) ? z : TimeZoneInfo.Utc;
         var response = new ListServiceSlotsResponse();
-        // Bookings per slot belong to the booking service (issue 9); until it answers, every slot is fully available.
-        foreach (var (start, end) in SlotGenerator.ForDate(date, OpeningHoursJson.Read(service.OpeningHours), service.DurationMinutes, zone))
-            response.Slots.Add(new ServiceSlot { StartTime = Timestamp.FromDateTime(start), EndTime = Timestamp.FromDateTime(end), Capacity = service.Capacity, Available = service.Capacity });
+        var slots = SlotGenerator.ForDate(date, OpeningHoursJson.Read(service.OpeningHours), service.DurationMinutes, zone);
+        // Places held or booked belong to the booking service: one call for the day's slots.
+        var taken = slots.Count == 0 ? new Dictionary<DateTime, int>()
+            : await slotUsage.GetTakenPlacesAsync(id, slots[0].Start, slots[^1].Start.AddTicks(1), context.CancellationToken);
+        foreach (var (start, end) in slots)
+            response.Slots.Add(new ServiceSlot
+            {
+                StartTime = Timestamp.FromDateTime(start), EndTime = Timestamp.FromDateTime(end), Capacity = service.Capacity,
+                Available = Math.Max(0, service.Capacity - taken.GetValueOrDefault(start)),
+            });
         return response;
     }
 
@@ -355,10 +354,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
 
     private async Task<Show?> LoadShowAsync(Guid id)
     {
-        var row = await store.FindShowAsync(id);
-        if (row is null) return null;
-        var ev = await store.FindEventAsync(row.EventId);
-        return ToProto(row, ev!, await store.ListPricesAsync(id));
+        return await store.FindShowDetailsAsync(id) is var (row, ev, prices) ? ToProto(row, ev, prices) : null;
     }
 
     private async Task<ListShowSeatsResponse?> LoadSeatMapAsync(Guid showId)
@@ -381,6 +377,35 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
     }
 
     // ---- helpers
+
+    private static void CheckEventFields(Event e, FieldViolations violations)
+    {
+        violations
+            .Check("event.kind", Slug().IsMatch(e.Kind) ? null : "must be 1-40 of a-z, 0-9, '-' or '_' (e.g. movie, concert, play)")
+            .Check("event.title", e.Title.Trim().Length is 0 or > 200 ? "must be 1-200 characters" : null)
+            .Check("event.description", e.Description.Length > 5000 ? "must be at most 5000 characters" : null)
+            .Check("event.duration_minutes", e.DurationMinutes is < 1 or > 1440 ? "must be 1-1440" : null)
+            .Check("event.age_rating", e.AgeRating.Length > 20 ? "must be at most 20 characters" : null);
+        for (var i = 0; i < e.Genres.Count; i++)
+            violations.Check($"event.genres[{i}]", Slug().IsMatch(e.Genres[i].ToLowerInvariant()) ? null : "must be 1-40 of a-z, 0-9, '-' or '_'");
+        for (var i = 0; i < e.Languages.Count; i++)
+            violations.Check($"event.languages[{i}]", LanguageCode().IsMatch(e.Languages[i]) ? null : "must be an ISO 639-1 code such as en");
+        for (var i = 0; i < e.ImageUrls.Count; i++)
+            violations.Check($"event.image_urls[{i}]", Uri.TryCreate(e.ImageUrls[i], UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps ? null : "must be an absolute https URL");
+    }
+
+    /// <summary>A checked event as its row; rich details (image urls) go to the jsonb document.</summary>
+    private static EventRow ToRow(Event e, Guid id, string ownerId)
+    {
+        var details = new Struct();
+        details.Fields["image_urls"] = Value.ForList(e.ImageUrls.Select(Value.ForString).ToArray());
+        return new EventRow
+        {
+            Id = id, OwnerId = ownerId, Kind = e.Kind, Title = e.Title.Trim(), Description = e.Description,
+            Genres = NormalizeTags(e.Genres), Languages = e.Languages.Distinct().ToArray(), DurationMinutes = e.DurationMinutes,
+            AgeRating = e.AgeRating, Details = JsonFormatter.Default.Format(details),
+        };
+    }
 
     private static void CheckVenueFields(Venue venue, FieldViolations violations)
     {
@@ -407,20 +432,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         throw new RpcException(new Status(StatusCode.PermissionDenied, $"Only the {what}'s owner or an admin may change it."));
     }
 
-    private static Guid RequireId(string field, string value)
-    {
-        var violations = new FieldViolations();
-        var id = ParseId(field, value, violations);
-        violations.ThrowIfAny();
-        return id!.Value;
-    }
 
-    private static Guid? ParseId(string field, string value, FieldViolations violations)
-    {
-        if (value.Length == 0) { violations.Add(field, "is required"); return null; }
-        if (!Guid.TryParseExact(value, "D", out var id)) { violations.Add(field, "must be a UUID"); return null; }
-        return id;
-    }
 
     private static RpcException Invalid(string field, string problem)
     {

@@ -1,5 +1,6 @@
 using Mesh.Catalog;
 using Mesh.Catalog.Cache;
+using Mesh.Catalog.Changes;
 using Mesh.Catalog.DemoData;
 using Mesh.Catalog.Seats;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,8 +40,20 @@ public static class CatalogComposition
         builder.AddPostgresHealthCheck(options.Database);
         builder.AddRedisHealthCheck(options.Redis);
 
-        // Seat status is the booking service's to know; until it exists every sellable seat is AVAILABLE.
+        // Change events: every write adds catalog.*_changed to the outbox (same transaction); the relay publishes it
+        // and the catalog's own consumer clears the cache entries it names. Without a broker the cache is cleared
+        // after commit only (logged at start-up).
+        var messaging = builder.Configuration.GetConnectionString(options.Messaging);
+        services.AddSingleton(new ChangeOutbox(enabled: !string.IsNullOrEmpty(messaging)));
+        if (!string.IsNullOrEmpty(messaging))
+        {
+            builder.AddOutboxRelay(options.Messaging);
+            services.AddHostedService<CacheInvalidationConsumer>();
+        }
+
+        // Seat status and slot usage are the booking service's to know (Seats/); a catalog run alone shows everything free.
         services.TryAddSingleton<ISeatAvailability, AllSeatsAvailable>();
+        builder.AddSeatStatusFromBooking();   // from booking over gRPC when services:booking is configured (Seats/)
         services.AddSingleton<DemoDataGenerator>();
 
         builder.AddTokenValidation();
@@ -52,6 +65,10 @@ public static class CatalogComposition
     {
         var cancellation = app.Lifetime.ApplicationStopping;
         await app.Services.GetRequiredService<CatalogStore>().MigrateAsync(cancellation);
+        await Mesh.ServiceDefaults.Messaging.Outbox.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), cancellation);
+        if (!app.Services.GetRequiredService<ChangeOutbox>().Enabled)
+            app.Logger.LogWarning("ConnectionStrings:{Name} is not set: catalog cache invalidation runs after commit only, without change events.",
+                app.Services.GetRequiredService<CatalogOptions>().Messaging);
         if (app.Services.GetRequiredService<CatalogOptions>().SeedDemoData)
             await app.Services.GetRequiredService<DemoDataGenerator>().SeedIfEmptyAsync(cancellation);
     }

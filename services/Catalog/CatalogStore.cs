@@ -1,4 +1,5 @@
 using Dapper;
+using Mesh.Catalog.Changes;
 using Mesh.Catalog.Domain;
 using Npgsql;
 
@@ -6,9 +7,10 @@ namespace Mesh.Catalog;
 
 /// <summary>
 /// All SQL of the catalog, parameterised (Dapper), against catalogdb. Rule violations callers can cause (an
-/// overlapping show, a show in the past, a venue still in use) come back as outcomes, not exceptions.
+/// overlapping show, a show in the past, a venue still in use) come back as outcomes, not exceptions. Every write
+/// adds its <see cref="CatalogChanged"/> to the outbox in the same transaction (<see cref="ChangeOutbox"/>).
 /// </summary>
-public sealed class CatalogStore(NpgsqlDataSource db)
+public sealed partial class CatalogStore(NpgsqlDataSource db, ChangeOutbox changes)
 {
     private const string ExclusionViolation = "23P01";
     private const string CheckViolation = "23514";
@@ -75,10 +77,13 @@ public sealed class CatalogStore(NpgsqlDataSource db)
     public async Task CreateVenueAsync(VenueRow venue)
     {
         await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("""
             INSERT INTO venues (id, city_id, owner_id, name, address, latitude, longitude, amenities, create_time, update_time)
             VALUES (@Id, @CityId, @OwnerId, @Name, @Address, @Latitude, @Longitude, @Amenities, @CreateTime, @UpdateTime)
-            """, venue);
+            """, venue, transaction);
+        await changes.AddAsync(transaction, new CatalogChanged(CatalogChanged.Venue, venue.Id, [], SearchesChanged: false));
+        await transaction.CommitAsync();
     }
 
     public async Task<VenueRow?> FindVenueAsync(Guid id)
@@ -87,21 +92,33 @@ public sealed class CatalogStore(NpgsqlDataSource db)
         return await connection.QuerySingleOrDefaultAsync<VenueRow>($"SELECT {VenueColumns} FROM venues WHERE id = @id", new { id });
     }
 
-    public async Task<VenueRow?> UpdateVenueAsync(VenueRow venue)
+    /// <summary>The updated venue and the change it announced (its shows carry the venue's name), or null when it is gone.</summary>
+    public async Task<(VenueRow Venue, CatalogChanged Change)?> UpdateVenueAsync(VenueRow venue)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<VenueRow>($"""
+        await using var transaction = await connection.BeginTransactionAsync();
+        var updated = await connection.QuerySingleOrDefaultAsync<VenueRow>($"""
             UPDATE venues SET name = @Name, address = @Address, latitude = @Latitude, longitude = @Longitude, amenities = @Amenities, update_time = @UpdateTime
             WHERE id = @Id RETURNING {VenueColumns}
-            """, venue);
+            """, venue, transaction);
+        if (updated is null) return null;
+        var shows = (await connection.QueryAsync<Guid>("SELECT id FROM shows WHERE venue_id = @Id", venue, transaction)).ToArray();
+        var change = new CatalogChanged(CatalogChanged.Venue, venue.Id, shows, SearchesChanged: shows.Length > 0);
+        await changes.AddAsync(transaction, change);
+        await transaction.CommitAsync();
+        return (updated, change);
     }
 
     public async Task<DeleteOutcome> DeleteVenueAsync(Guid id)
     {
         await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
         try
         {
-            return await connection.ExecuteAsync("DELETE FROM venues WHERE id = @id", new { id }) == 1 ? DeleteOutcome.Deleted : DeleteOutcome.NotFound;
+            if (await connection.ExecuteAsync("DELETE FROM venues WHERE id = @id", new { id }, transaction) == 0) return DeleteOutcome.NotFound;
+            await changes.AddAsync(transaction, new CatalogChanged(CatalogChanged.Venue, id, [], SearchesChanged: false));
+            await transaction.CommitAsync();
+            return DeleteOutcome.Deleted;
         }
         catch (PostgresException e) when (e.SqlState == ForeignKeyViolation)
         {
@@ -142,6 +159,7 @@ public sealed class CatalogStore(NpgsqlDataSource db)
             INSERT INTO seats (id, screen_id, row_label, label, category, accessible, blocked, position)
             VALUES (@Id, @ScreenId, @RowLabel, @Label, @Category, @Accessible, @Blocked, @Position)
             """, seats.Select(s => new { s.Id, ScreenId = screen.Id, s.RowLabel, s.Label, s.Category, s.Accessible, s.Blocked, s.Position }), transaction);
+        await changes.AddAsync(transaction, new CatalogChanged(CatalogChanged.Screen, screen.Id, [], SearchesChanged: false));
         await transaction.CommitAsync();
         return true;
     }
@@ -165,10 +183,13 @@ public sealed class CatalogStore(NpgsqlDataSource db)
     public async Task CreateEventAsync(EventRow e)
     {
         await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("""
             INSERT INTO events (id, owner_id, kind, title, description, genres, languages, duration_minutes, age_rating, details)
             VALUES (@Id, @OwnerId, @Kind, @Title, @Description, @Genres, @Languages, @DurationMinutes, @AgeRating, @Details::jsonb)
-            """, e);
+            """, e, transaction);
+        await changes.AddAsync(transaction, new CatalogChanged(CatalogChanged.Event, e.Id, [], SearchesChanged: false));
+        await transaction.CommitAsync();
     }
 
     public async Task<EventRow?> FindEventAsync(Guid id)
@@ -193,6 +214,7 @@ public sealed class CatalogStore(NpgsqlDataSource db)
                 """, show, transaction);
             await connection.ExecuteAsync("INSERT INTO show_prices (show_id, category, price_minor) VALUES (@ShowId, @Category, @PriceMinor)",
                 prices.Select(p => new { ShowId = show.Id, p.Category, p.PriceMinor }), transaction);
+            await changes.AddAsync(transaction, CatalogChanged.OfShow(show.Id));
             await transaction.CommitAsync();
             return CreateShowOutcome.Created;
         }
@@ -210,7 +232,10 @@ public sealed class CatalogStore(NpgsqlDataSource db)
     public async Task<ShowRow?> CancelShowAsync(Guid id)
     {
         await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync("UPDATE shows SET status = 'cancelled' WHERE id = @id", new { id });
+        await using var transaction = await connection.BeginTransactionAsync();
+        if (await connection.ExecuteAsync("UPDATE shows SET status = 'cancelled' WHERE id = @id", new { id }, transaction) == 1)
+            await changes.AddAsync(transaction, CatalogChanged.OfShow(id));
+        await transaction.CommitAsync();
         return await FindShowAsync(connection, id);
     }
 
@@ -220,14 +245,23 @@ public sealed class CatalogStore(NpgsqlDataSource db)
         return await FindShowAsync(connection, id);
     }
 
-    private static Task<ShowRow?> FindShowAsync(NpgsqlConnection connection, Guid id) =>
-        connection.QuerySingleOrDefaultAsync<ShowRow>($"SELECT {ShowColumns} FROM shows s JOIN venues v ON v.id = s.venue_id WHERE s.id = @id", new { id });
-
-    public async Task<IReadOnlyList<Guid>> ListShowIdsOfVenueAsync(Guid venueId)
+    /// <summary>A show with its event and prices in one round trip (the cache's load on a miss).</summary>
+    public async Task<(ShowRow Show, EventRow Event, IReadOnlyList<PriceRow> Prices)?> FindShowDetailsAsync(Guid id)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<Guid>("SELECT id FROM shows WHERE venue_id = @venueId", new { venueId })).AsList();
+        using var results = await connection.QueryMultipleAsync($"""
+            SELECT {ShowColumns} FROM shows s JOIN venues v ON v.id = s.venue_id WHERE s.id = @id;
+            SELECT {EventColumns} FROM events WHERE id = (SELECT event_id FROM shows WHERE id = @id);
+            SELECT category, price_minor AS PriceMinor FROM show_prices WHERE show_id = @id ORDER BY category;
+            """, new { id });
+        var show = await results.ReadSingleOrDefaultAsync<ShowRow>();
+        var ev = await results.ReadSingleOrDefaultAsync<EventRow>();
+        var prices = (await results.ReadAsync<PriceRow>()).AsList();
+        return show is null || ev is null ? null : (show, ev, prices);
     }
+
+    private static Task<ShowRow?> FindShowAsync(NpgsqlConnection connection, Guid id) =>
+        connection.QuerySingleOrDefaultAsync<ShowRow>($"SELECT {ShowColumns} FROM shows s JOIN venues v ON v.id = s.venue_id WHERE s.id = @id", new { id });
 
     public async Task<IReadOnlyList<PriceRow>> ListPricesAsync(Guid showId)
     {
@@ -298,10 +332,13 @@ public sealed class CatalogStore(NpgsqlDataSource db)
     public async Task CreateServiceAsync(ServiceRow service)
     {
         await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("""
             INSERT INTO services (id, venue_id, city_id, name, category, duration_minutes, capacity, price_minor, currency, opening_hours)
             VALUES (@Id, @VenueId, @CityId, @Name, @Category, @DurationMinutes, @Capacity, @PriceMinor, @Currency, @OpeningHours::jsonb)
-            """, service);
+            """, service, transaction);
+        await changes.AddAsync(transaction, new CatalogChanged(CatalogChanged.Service, service.Id, [], SearchesChanged: false));
+        await transaction.CommitAsync();
     }
 
     public async Task<ServiceRow?> FindServiceAsync(Guid id)
@@ -383,7 +420,40 @@ public sealed class CatalogStore(NpgsqlDataSource db)
             INSERT INTO services (id, venue_id, city_id, name, category, duration_minutes, capacity, price_minor, currency, opening_hours)
             VALUES (@Id, @VenueId, @CityId, @Name, @Category, @DurationMinutes, @Capacity, @PriceMinor, @Currency, @OpeningHours::jsonb)
             """, demo.Services, transaction);
+        await InsertDemoProductsAsync(connection, transaction, demo.Products);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
+
+    /// <summary>
+    /// Adds the demo products to a catalog seeded before products existed: under the seeding lock, only when there is
+    /// no product at all, and only for demo venues present. Returns how many were added.
+    /// </summary>
+    public async Task<int> SeedProductsIfNoneAsync(IReadOnlyList<ProductRow> products, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(7008002)", transaction: transaction);
+        if (await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM products)", transaction: transaction)) return 0;
+        var added = await InsertDemoProductsAsync(connection, transaction, products);
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    private static Task<int> InsertDemoProductsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProductRow> products) =>
+        connection.ExecuteAsync("""
+            INSERT INTO products (id, venue_id, city_id, name, description, category, price_minor, currency, stock, active, create_time, update_time)
+            SELECT u.* FROM unnest(@Id, @VenueId, @CityId, @Name, @Description, @Category, @PriceMinor, @Currency, @Stock, @Active, @CreateTime, @UpdateTime)
+                AS u (id, venue_id, city_id, name, description, category, price_minor, currency, stock, active, create_time, update_time)
+            WHERE EXISTS (SELECT 1 FROM venues v WHERE v.id = u.venue_id)
+            ON CONFLICT (id) DO NOTHING
+            """, new
+            {
+                Id = products.Select(x => x.Id).ToArray(), VenueId = products.Select(x => x.VenueId).ToArray(), CityId = products.Select(x => x.CityId).ToArray(),
+                Name = products.Select(x => x.Name).ToArray(), Description = products.Select(x => x.Description).ToArray(),
+                Category = products.Select(x => x.Category).ToArray(), PriceMinor = products.Select(x => x.PriceMinor).ToArray(),
+                Currency = products.Select(x => x.Currency).ToArray(), Stock = products.Select(x => x.Stock).ToArray(),
+                Active = products.Select(x => x.Active).ToArray(), CreateTime = products.Select(x => x.CreateTime).ToArray(),
+                UpdateTime = products.Select(x => x.UpdateTime).ToArray(),
+            }, transaction);
 }

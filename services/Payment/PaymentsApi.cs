@@ -82,14 +82,14 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
     public override async Task<V1.Payment> GetPayment(GetPaymentRequest request, ServerCallContext context)
     {
         var userId = Caller(context);
-        var id = ParseId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         return ToProto(await store.FindPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment"));
     }
 
     public override async Task<V1.Payment> CapturePayment(CapturePaymentRequest request, ServerCallContext context)
     {
         var userId = Caller(context);
-        var id = ParseId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CapturePayment), request, V1.Payment.Parser,
             async (unit, _) => ToProto(await processor.CaptureAsync(unit, userId, id, context.CancellationToken)), context.CancellationToken);
     }
@@ -97,7 +97,7 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
     public override async Task<V1.Payment> VoidPayment(VoidPaymentRequest request, ServerCallContext context)
     {
         var userId = Caller(context);
-        var id = ParseId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(VoidPayment), request, V1.Payment.Parser,
             async (unit, _) => ToProto(await processor.VoidAsync(unit, userId, id, context.CancellationToken)), context.CancellationToken);
     }
@@ -163,7 +163,7 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
     {
         var userId = Caller(context);
         UnknownFields.Reject(request);
-        var id = ParseId("id", request.Id);
+        var id = FieldViolations.RequireUuid("id", request.Id);
         return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CancelSubscription), request, Subscription.Parser,
             async (unit, reference) => ToProto(await billing.CancelAsync(unit, userId, id, request.Immediately, reference, context.CancellationToken)), context.CancellationToken);
     }
@@ -216,11 +216,6 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         return Guid.TryParse(user.Subject, out var id) ? id : throw new RpcException(new Mesh.Grpc.Status(StatusCode.Unauthenticated, "The token names no user."));
     }
 
-    private static Guid ParseId(string field, string value)
-    {
-        if (!Guid.TryParse(value, out var id)) new FieldViolations().Add(field, "must be a uuid").ThrowIfAny();
-        return id;
-    }
 
     private static Timestamp Time(DateTime value) => Timestamp.FromDateTime(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 

@@ -99,6 +99,30 @@ public sealed class HoldLifecycleTests(BookingFixture fixture) : IClassFixture<B
     }
 
     [Fact]
+    public async Task Shows_and_slots_beyond_the_booking_horizon_cannot_be_held()
+    {
+        var now = fixture.Clock.GetUtcNow().UtcDateTime;
+        var (far, farSeats) = fixture.Catalog.AddShow(3, now.AddDays(91));
+        var e = await Assert.ThrowsAsync<RpcException>(() => HoldAsync("horizon", far, farSeats[0]));
+        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        Assert.Equal("BEYOND_HORIZON", Errors.Reason(e));
+
+        var (serviceId, farSlot) = fixture.AddService(capacity: 2, days: 92);
+        var slot = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.CreateHoldAsync(
+            new CreateHoldRequest { ServiceId = serviceId, SlotStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(farSlot), Quantity = 1 },
+            fixture.As("horizon"), cancellationToken: Ct).ResponseAsync);
+        Assert.Equal("BEYOND_HORIZON", Errors.Reason(slot));
+
+        // Inside the default 90 days both can be held.
+        var (near, nearSeats) = fixture.Catalog.AddShow(3, now.AddDays(89));
+        Assert.Equal(HoldStatus.Active, (await HoldAsync("horizon", near, nearSeats[0])).Status);
+        var (_, nearSlot) = fixture.AddService(capacity: 2, days: 88);
+        Assert.Equal(HoldStatus.Active, (await fixture.Client.CreateHoldAsync(
+            new CreateHoldRequest { ServiceId = serviceId, SlotStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(nearSlot), Quantity = 1 },
+            fixture.As("horizon"), cancellationToken: Ct)).Status);
+    }
+
+    [Fact]
     public async Task Holds_through_the_edge()
     {
         var (showId, seats) = fixture.AddShow();

@@ -110,6 +110,159 @@ public sealed class BadInputTests(CatalogFixture fixture) : IClassFixture<Catalo
             fixture.Client.CreateShowAsync(new CreateShowRequest { Show = show }, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync), field);
     }
 
+    public static TheoryData<string, string> Products => new()
+    {
+        { "name", "product.name" },
+        { "description", "product.description" },
+        { "category", "product.category" },
+        { "price", "product.price_minor" },
+        { "currency", "product.currency" },
+        { "stock", "product.stock" },
+        { "venue-id", "venue_id" },
+        { "no-product", "product" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Products))]
+    public async Task Create_product(string change, string field)
+    {
+        var venue = await fixture.Client.CreateVenueAsync(new CreateVenueRequest { Venue = Builders.Venue() }, fixture.AsPartnerA, cancellationToken: Ct);
+        var request = new CreateProductRequest { VenueId = venue.Id, Product = ProductBuilders.Product() };
+        switch (change)
+        {
+            case "name": request.Product.Name = "  "; break;
+            case "description": request.Product.Description = new string('x', 2001); break;
+            case "category": request.Product.Category = "Snacks!"; break;
+            case "price": request.Product.PriceMinor = -1; break;
+            case "currency": request.Product.Currency = "eur"; break;
+            case "stock": request.Product.Stock = -5; break;
+            case "venue-id": request.VenueId = "nope"; break;
+            case "no-product": request.Product = null; break;
+        }
+        AssertViolation(await Assert.ThrowsAsync<RpcException>(() => fixture.Client.CreateProductAsync(request, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync), field);
+        Assert.Empty((await fixture.Client.ListProductsAsync(new ListProductsRequest { Venue = venue.Id }, cancellationToken: Ct)).Products);   // nothing half-written
+    }
+
+    public static TheoryData<string, string> ProductUpdates => new()
+    {
+        { "mask=owner_id", "update_mask" },
+        { "stock=-1", "product.stock" },
+        { "price_minor=-1", "product.price_minor" },
+        { "currency=", "product.currency" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ProductUpdates))]
+    public async Task Update_product(string change, string field)
+    {
+        var (_, product) = await ProductBuilders.CreateAsync(fixture, fixture.AsPartnerA);
+        var (path, value) = change.Split('=') is [var k, var v] ? (k, v) : (change, "");
+        var request = new UpdateProductRequest { Id = product.Id, Product = new Product(), UpdateMask = new FieldMask { Paths = { path == "mask" ? value : path } } };
+        switch (path)
+        {
+            case "stock": request.Product.Stock = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "price_minor": request.Product.PriceMinor = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "currency": request.Product.Currency = value; break;
+        }
+        AssertViolation(await Assert.ThrowsAsync<RpcException>(() => fixture.Client.UpdateProductAsync(request, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync), field);
+        Assert.Equal(100, (await fixture.Client.GetProductAsync(new GetProductRequest { Id = product.Id }, cancellationToken: Ct)).Stock);
+    }
+
+    public static TheoryData<string, string> Reservations => new()
+    {
+        { "reservation-id", "reservation_id" },
+        { "no-lines", "lines" },
+        { "quantity", "lines[0].quantity" },
+        { "product-id", "lines[0].product_id" },
+        { "repeated-product", "lines[1].product_id" },
+        { "unknown-product", "lines[0].product_id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Reservations))]
+    public async Task Reserve_stock(string change, string field)
+    {
+        var (_, product) = await ProductBuilders.CreateAsync(fixture, fixture.AsPartnerA);
+        var request = ProductBuilders.Reserve(Guid.NewGuid(), (product.Id, 1));
+        switch (change)
+        {
+            case "reservation-id": request.ReservationId = "r-1"; break;
+            case "no-lines": request.Lines.Clear(); break;
+            case "quantity": request.Lines[0].Quantity = 0; break;
+            case "product-id": request.Lines[0].ProductId = "popcorn"; break;
+            case "repeated-product": request.Lines.Add(new ProductQuantity { ProductId = product.Id, Quantity = 1 }); break;
+            case "unknown-product": request.Lines[0].ProductId = Guid.NewGuid().ToString(); break;
+        }
+        AssertViolation(await Assert.ThrowsAsync<RpcException>(() => fixture.Client.ReserveProductStockAsync(request, fixture.AsCustomer, cancellationToken: Ct).ResponseAsync), field);
+        Assert.Equal(100, (await fixture.Client.GetProductAsync(new GetProductRequest { Id = product.Id }, cancellationToken: Ct)).Stock);
+    }
+
+    public static TheoryData<string, string> ShowUpdates => new()
+    {
+        { "mask", "update_mask" },
+        { "no-start", "show.start_time" },
+        { "past", "show.start_time" },
+        { "negative-price", "show.prices[0].price_minor" },
+        { "unknown-category", "show.prices[1].category" },
+        { "missing-category", "show.prices" },
+        { "currency", "show.currency" },
+        { "screen-id", "show.screen_id" },
+        { "unknown-screen", "show.screen_id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ShowUpdates))]
+    public async Task Update_show(string change, string field)
+    {
+        var a = await Scenario.CreateAsync(fixture, fixture.AsPartnerA);
+        var show = await fixture.Client.CreateShowAsync(new CreateShowRequest { Show = Builders.Show(a.Event.Id, a.Screen.Id, Builders.HoursAhead(60)) }, fixture.AsPartnerA, cancellationToken: Ct);
+        var patch = Builders.Show(a.Event.Id, a.Screen.Id, Builders.HoursAhead(70));
+        var paths = new List<string> { "start_time", "screen_id", "prices", "currency" };
+        switch (change)
+        {
+            case "mask": paths.Add("status"); break;
+            case "no-start": patch.StartTime = null; break;
+            case "past": patch.StartTime = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-5)); break;
+            case "negative-price": patch.Prices[0].PriceMinor = -1; break;
+            case "unknown-category": patch.Prices[1].Category = "vip"; break;
+            case "missing-category": patch.Prices.RemoveAt(1); break;
+            case "currency": patch.Currency = "Euro"; break;
+            case "screen-id": patch.ScreenId = "screen-1"; break;
+            case "unknown-screen": patch.ScreenId = Guid.NewGuid().ToString(); break;
+        }
+        var request = new UpdateShowRequest { Id = show.Id, Show = patch, UpdateMask = new FieldMask() };
+        request.UpdateMask.Paths.AddRange(paths);
+        AssertViolation(await Assert.ThrowsAsync<RpcException>(() => fixture.Client.UpdateShowAsync(request, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync), field);
+        Assert.Equal(show.StartTime, (await fixture.Client.GetShowAsync(new GetShowRequest { Id = show.Id }, cancellationToken: Ct)).StartTime);
+    }
+
+    public static TheoryData<string, string> EventUpdates => new()
+    {
+        { "title", "event.title" },
+        { "duration", "event.duration_minutes" },
+        { "language", "event.languages[0]" },
+        { "image", "event.image_urls[0]" },
+        { "mask", "update_mask" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EventUpdates))]
+    public async Task Update_event(string change, string field)
+    {
+        var ev = await fixture.Client.CreateEventAsync(new CreateEventRequest { Event = Builders.Event() }, fixture.AsPartnerA, cancellationToken: Ct);
+        var request = new UpdateEventRequest { Id = ev.Id, Event = new Event(), UpdateMask = new FieldMask() };
+        switch (change)
+        {
+            case "title": request.UpdateMask.Paths.Add("title"); break;
+            case "duration": request.UpdateMask.Paths.Add("duration_minutes"); request.Event.DurationMinutes = 2000; break;
+            case "language": request.UpdateMask.Paths.Add("languages"); request.Event.Languages.Add("english"); break;
+            case "image": request.UpdateMask.Paths.Add("image_urls"); request.Event.ImageUrls.Add("http://insecure.example/x.png"); break;
+            case "mask": request.UpdateMask.Paths.Add("owner_id"); break;
+        }
+        AssertViolation(await Assert.ThrowsAsync<RpcException>(() => fixture.Client.UpdateEventAsync(request, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync), field);
+        Assert.Equal("Hamlet", (await fixture.Client.GetEventAsync(new GetEventRequest { Id = ev.Id }, cancellationToken: Ct)).Title);
+    }
+
     public static TheoryData<string, string> Searches => new()
     {
         { "pageSize=500", "page_size" },

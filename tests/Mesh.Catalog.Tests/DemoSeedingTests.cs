@@ -26,4 +26,32 @@ public sealed class DemoSeedingTests(DemoSeedingTests.SeededFixture fixture) : I
         await fixture.Services.GetRequiredService<Mesh.Catalog.DemoData.DemoDataGenerator>().SeedIfEmptyAsync(ct);
         Assert.Equal(cities.Cities.Count, (await fixture.Client.ListCitiesAsync(new ListCitiesRequest(), cancellationToken: ct)).Cities.Count);
     }
+
+    [Fact]
+    public async Task A_catalog_seeded_before_products_existed_gets_the_demo_products_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(100, await CountAsync("SELECT count(*) FROM products"));
+        var berlin = await fixture.Client.ListProductsAsync(new ListProductsRequest { City = "berlin", PageSize = 100 }, cancellationToken: ct);
+        Assert.Equal(10, berlin.Products.Count);
+
+        // An older demo database: every other table seeded, products absent.
+        await CountAsync("DELETE FROM products");
+        var venues = await CountAsync("SELECT count(*) FROM venues");
+        var generator = fixture.Services.GetRequiredService<Mesh.Catalog.DemoData.DemoDataGenerator>();
+        await generator.SeedIfEmptyAsync(ct);
+        Assert.Equal(100, await CountAsync("SELECT count(*) FROM products"));
+        await generator.SeedIfEmptyAsync(ct);
+        Assert.Equal(100, await CountAsync("SELECT count(*) FROM products"));
+        Assert.Equal(venues, await CountAsync("SELECT count(*) FROM venues"));
+        Assert.Equal(2_000, await CountAsync("SELECT count(*) FROM shows"));
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await db.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand(sql, db);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken) ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

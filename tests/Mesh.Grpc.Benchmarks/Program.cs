@@ -5,10 +5,13 @@
 //   Mesh.Grpc.Benchmarks alloc-profile [--calls N] [--deadline]                    bytes per unary call by type (EventListener)
 //   Mesh.Grpc.Benchmarks stream-client --port P [--seconds S] [--streams C] [--stream-messages N] [--stream-size N]
 //   Mesh.Grpc.Benchmarks edge-backend --port P | edge-gateway --backend URL | edge-bodies --out DIR    (run-edge.sh)
+//   Mesh.Grpc.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S] [--work DIR]
+//                                                                                  (run-booking.sh: bookings/s end to end vs pgbench)
 // tests/Mesh.Grpc.Benchmarks/run-load.sh drives serve, request-bodies and stream-client against ours, C++ and grpc-js
 // servers; run-edge.sh compares one unary GET through services/Gateway (REST/JSON) with the same call over gRPC.
 using BenchmarkDotNet.Running;
 using Mesh.Grpc.Benchmarks.Allocations;
+using Mesh.Grpc.Benchmarks.Booking;
 using Mesh.Grpc.Benchmarks.Edge;
 using Mesh.Grpc.Benchmarks.Load;
 
@@ -21,6 +24,7 @@ return args.FirstOrDefault() switch
     "edge-gateway" => await EdgeGatewayServer.RunAsync(EdgeOptions.Parse(args[1..])),
     "edge-bodies" => EdgeBodies.Write(EdgeOptions.Parse(args[1..])),
     "alloc-profile" => AllocationProfile.Run(args[1..]),
+    "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
     _ => RunBenchmarkDotNet(args),
 };
 

@@ -20,6 +20,13 @@ app.MapGet("/call/{service}", async (string service) =>
     config[$"services:{service}:http:0"] is { } address
         ? Results.Content(await upstream.GetStringAsync(new Uri(new Uri(address), "/config")), "application/json")
         : Results.NotFound($"no address for '{service}'"));
+// Prints a line on the console on demand, so a test can watch it arrive in a live log view.
+app.MapPost("/print", (string line) =>
+{
+    Console.WriteLine(line);
+    return Results.NoContent();
+});
+app.MapGrpcService<Mesh.Hosting.TestService.CitiesStandIn>();
 app.MapDefaultEndpoints();
 
 app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"test service {config["OTEL_SERVICE_NAME"]} started, pid {Environment.ProcessId}"));

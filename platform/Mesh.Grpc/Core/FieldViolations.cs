@@ -22,6 +22,26 @@ public sealed class FieldViolations
     public FieldViolations MaxLength(string field, string value, int max) =>
         value.Length > max ? Add(field, $"must be at most {max} characters") : this;
 
+    /// <summary>
+    /// The UUID in <paramref name="value"/> (the canonical 8-4-4-4-12 form ids are written in), or null after adding
+    /// "is required" / "must be a UUID" — so a request's id fields are checked together and reported at once.
+    /// </summary>
+    public Guid? Uuid(string field, string value)
+    {
+        if (Guid.TryParseExact(value, "D", out var id)) return id;
+        Add(field, value.Length == 0 ? "is required" : "must be a UUID");
+        return null;
+    }
+
+    /// <summary>The UUID in <paramref name="value"/>, or INVALID_ARGUMENT naming <paramref name="field"/>.</summary>
+    public static Guid RequireUuid(string field, string value)
+    {
+        var violations = new FieldViolations();
+        var id = violations.Uuid(field, value);
+        violations.ThrowIfAny();
+        return id!.Value;
+    }
+
     public void ThrowIfAny()
     {
         if (_violations.Count == 0) return;

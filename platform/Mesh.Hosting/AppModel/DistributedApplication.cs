@@ -78,6 +78,62 @@ public sealed class DistributedApplication : IAsyncDisposable
     public void Restart(string resourceName, int replica = 0) =>
         _orchestrator.Supervisors.First(s => s.Instance.Resource.Name == resourceName && s.Instance.Replica == replica).Restart();
 
+    /// <summary>
+    /// Stops one instance (a replica by its display name, e.g. "items-1", or a server) and keeps it stopped —
+    /// no automatic restart — until <see cref="StartInstanceAsync"/>. False if nothing runs under that name.
+    /// </summary>
+    public async Task<bool> StopInstanceAsync(string instanceName)
+    {
+        if (_orchestrator.Supervisors.FirstOrDefault(s => s.Instance.DisplayName == instanceName) is { } replica)
+        {
+            await replica.StopByUserAsync(TimeSpan.FromTicks(Options.StopTimeout.Ticks / 2));
+            return true;
+        }
+        if (_orchestrator.Servers.FirstOrDefault(s => s.Instance.DisplayName == instanceName) is { } server)
+        {
+            await server.StopAsync(ResourceState.Exited, "stopped on request; start it again from the dashboard");
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Starts an instance stopped by <see cref="StopInstanceAsync"/> (or a server that died). A replica comes back
+    /// through its supervisor (this returns at once); a server is awaited until it answers.
+    /// </summary>
+    public async Task<bool> StartInstanceAsync(string instanceName, CancellationToken ct = default)
+    {
+        if (_orchestrator.Supervisors.FirstOrDefault(s => s.Instance.DisplayName == instanceName) is { } replica)
+        {
+            replica.StartByUser();
+            return true;
+        }
+        if (_orchestrator.Servers.FirstOrDefault(s => s.Instance.DisplayName == instanceName) is { } server)
+        {
+            await server.StartAsync(ct);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Restarts an instance: a replica is killed and brought back by its supervisor; a server is stopped and started.</summary>
+    public async Task<bool> RestartInstanceAsync(string instanceName, CancellationToken ct = default)
+    {
+        if (_orchestrator.Supervisors.FirstOrDefault(s => s.Instance.DisplayName == instanceName) is { } replica)
+        {
+            replica.Restart();
+            return true;
+        }
+        if (_orchestrator.Servers.FirstOrDefault(s => s.Instance.DisplayName == instanceName) is { } server)
+        {
+            await server.StopAsync(ResourceState.Exited, "restarting on request");
+            await server.StartAsync(ct);
+            server.Instance.RestartCount++;
+            return true;
+        }
+        return false;
+    }
+
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;

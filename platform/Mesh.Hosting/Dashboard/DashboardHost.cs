@@ -41,17 +41,42 @@ public sealed class DashboardHost : IAsyncDisposable
     /// <summary>http://localhost:PORT of the OTLP receiver (what services get as OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
     public Uri? OtlpEndpoint { get; private set; }
 
+    /// <summary>What a person should know about where the dashboard went (a busy fixed port moved to a free one).</summary>
+    public IReadOnlyList<string> Notices => _notices;
+
+    private readonly List<string> _notices = new();
+
     public async Task StartAsync(CancellationToken ct)
     {
-        _otlp = CreateServer(_options.OtlpPort);
-        new OtlpReceiver(Telemetry, _options).Map(_otlp);
-        await _otlp.StartAsync(ct);
+        _otlp = await StartServerAsync("OTLP receiver", _options.OtlpPort, web => new OtlpReceiver(Telemetry, _options).Map(web), ct);
         OtlpEndpoint = new Uri($"http://localhost:{BoundPort(_otlp)}");
 
-        _ui = CreateServer(_options.Port);
-        MapUi(_ui);
-        await _ui.StartAsync(ct);
+        _ui = await StartServerAsync("dashboard", _options.Port, MapUi, ct);
         Url = new Uri($"http://localhost:{BoundPort(_ui)}");
+    }
+
+    /// <summary>
+    /// Listens on <paramref name="port"/>; when that fixed port is taken (another mesh, another tool) it falls back to a
+    /// free port instead of failing — the services are given the actual OTLP endpoint and the actual URL is printed.
+    /// </summary>
+    private async Task<WebApplication> StartServerAsync(string what, int port, Action<WebApplication> map, CancellationToken ct)
+    {
+        var web = CreateServer(port);
+        map(web);
+        try
+        {
+            await web.StartAsync(ct);
+            return web;
+        }
+        catch (IOException) when (port != 0)
+        {
+            await web.DisposeAsync();
+        }
+        web = CreateServer(0);
+        map(web);
+        await web.StartAsync(ct);
+        _notices.Add($"port {port} for the {what} was busy; using {BoundPort(web)} instead");
+        return web;
     }
 
     private static WebApplication CreateServer(int port)
@@ -79,14 +104,11 @@ public sealed class DashboardHost : IAsyncDisposable
             name = i.DisplayName, resource = i.Resource.Name, replica = i.Replica, kind = i.Kind, state = i.State.ToString(),
             pid = i.Pid, restarts = i.RestartCount, endpoints = i.Endpoints.ToDictionary(e => e.Key, e => e.Value.ToString()),
         })));
-        web.MapPost("/api/resources/{name}/restart", (string name) =>
-        {
-            var instance = _app.Instances.FirstOrDefault(i => i.DisplayName == name);
-            if (instance is null) return Results.NotFound();
-            if (instance.Resource is not ProcessResource) return Results.BadRequest($"'{name}' is a server; only services can be restarted here.");
-            _app.Restart(instance.Resource.Name, instance.Replica);
-            return Results.Accepted();
-        });
+        // Actions answer 202 once the instance is on its way: a replica's supervisor brings it back on its own
+        // schedule, and the live table shows the states as they change.
+        web.MapPost("/api/resources/{name}/restart", (string name) => ActAsync(name, () => _app.RestartInstanceAsync(name, web.Lifetime.ApplicationStopping)));
+        web.MapPost("/api/resources/{name}/stop", (string name) => ActAsync(name, () => _app.StopInstanceAsync(name)));
+        web.MapPost("/api/resources/{name}/start", (string name) => ActAsync(name, () => _app.StartInstanceAsync(name, web.Lifetime.ApplicationStopping)));
 
         web.MapGet("/console", (string? resource) => HtmlResult(ConsolePage.Render(Console.Resources, string.IsNullOrEmpty(resource) ? null : resource)));
         web.MapGet("/console/{name}", (string name) => Console.For(name) is null ? Results.NotFound() : HtmlResult(ConsolePage.Render(Console.Resources, name)));
@@ -97,6 +119,15 @@ public sealed class DashboardHost : IAsyncDisposable
             var lines = log.After(after ?? 0);
             return Results.Json(new { last = lines.Count == 0 ? after ?? 0 : lines[^1].Seq, lines = lines.Select(l => new { seq = l.Seq, text = l.Item.Text }) });
         });
+        web.MapGet("/api/console/{name}/stream", async (HttpContext http, string name, long? after) =>
+        {
+            if (Console.For(name) is not { } log)
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            await ConsoleStream.FollowAsync(http, log, after, web.Lifetime.ApplicationStopping);
+        });
 
         web.MapGet("/logs", (string? resource, string? level, string? traceId, string? q) => HtmlResult(LogsPage.Render(Telemetry, resource, level, traceId, q)));
         web.MapGet("/traces", (string? service, string? errors) => HtmlResult(TracesPage.Render(Telemetry, service, errors == "1")));
@@ -104,6 +135,23 @@ public sealed class DashboardHost : IAsyncDisposable
         web.MapGet("/metrics", (string? service) => HtmlResult(MetricsPage.Render(Telemetry, service)));
         web.MapGet("/assets/{file}", (string file) => Asset(file));
     }
+
+    /// <summary>A server that cannot start again answers 500 with the reason (its state shows Failed, its log the rest).</summary>
+    private async Task<IResult> ActAsync(string name, Func<Task<bool>> action)
+    {
+        try
+        {
+            return await action() ? Results.Accepted() : NoAction(name);
+        }
+        catch (ServerStartException ex)
+        {
+            return Results.Problem(ex.Message);
+        }
+    }
+
+    private IResult NoAction(string name) => _app.Instances.Any(i => i.DisplayName == name)
+        ? Results.Conflict($"'{name}' has no running supervisor or server (a database follows its server).")
+        : Results.NotFound();
 
     private static IResult HtmlResult(string html) => Results.Content(html, "text/html; charset=utf-8");
 

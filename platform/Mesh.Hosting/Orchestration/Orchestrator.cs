@@ -15,6 +15,7 @@ internal sealed class Orchestrator
     private readonly RememberedPorts _remembered;
     private readonly Dictionary<IResource, List<ResourceInstance>> _instances = new();
     private readonly List<ReplicaSupervisor> _supervisors = new();
+    private readonly List<ServerSupervisor> _servers = new();
     private readonly List<Func<Task>> _serverStops = new();
     private readonly Lock _gate = new();
 
@@ -49,6 +50,7 @@ internal sealed class Orchestrator
     public IReadOnlyList<ResourceInstance> Instances => _model.Resources.SelectMany(r => _instances[r]).ToArray();
     public IReadOnlyList<ResourceInstance> InstancesOf(IResource resource) => _instances[resource];
     public IReadOnlyList<ReplicaSupervisor> Supervisors { get { lock (_gate) return _supervisors.ToArray(); } }
+    public IReadOnlyList<ServerSupervisor> Servers { get { lock (_gate) return _servers.ToArray(); } }
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -100,16 +102,16 @@ internal sealed class Orchestrator
         switch (resource)
         {
             case PostgresServerResource pg:
-                await StartServerAsync(instances[0], async () =>
+                await StartServerAsync(instances[0], async token =>
                 {
                     var server = await PostgresServer.StartAsync(new PostgresOptions
                     {
                         DataDirectory = Path.Combine(_options.DataDirectory, pg.Name), Port = pg.Port!.Value, Ephemeral = _options.Ephemeral,
                         LogFile = Path.Combine(logs, pg.Name + ".log"), StartTimeout = _options.StartTimeout,
-                    }, ct);
+                    }, token);
                     pg.Server = server;
                     return (server.Process, server.StopAsync, new Uri($"tcp://localhost:{server.Port}"));
-                });
+                }, ct);
                 break;
             case PostgresDatabaseResource db:
                 instances[0].SetState(ResourceState.Starting);
@@ -119,28 +121,28 @@ internal sealed class Orchestrator
                 lock (_gate) _serverStops.Add(() => { instances[0].SetState(ResourceState.Stopped); return Task.CompletedTask; });
                 break;
             case RedisResource redis:
-                await StartServerAsync(instances[0], async () =>
+                await StartServerAsync(instances[0], async token =>
                 {
                     var server = await RedisServer.StartAsync(new RedisOptions
                     {
                         DataDirectory = Path.Combine(_options.DataDirectory, redis.Name), Port = redis.Port!.Value, Ephemeral = _options.Ephemeral,
                         LogFile = Path.Combine(logs, redis.Name + ".log"), StartTimeout = _options.StartTimeout,
-                    }, ct);
+                    }, token);
                     redis.Server = server;
                     return (server.Process, server.StopAsync, new Uri($"tcp://localhost:{server.Port}"));
-                });
+                }, ct);
                 break;
             case RabbitMQServerResource rabbit:
-                await StartServerAsync(instances[0], async () =>
+                await StartServerAsync(instances[0], async token =>
                 {
                     var server = await RabbitMqServer.StartAsync(new RabbitMqOptions
                     {
                         DataDirectory = Path.Combine(_options.DataDirectory, rabbit.Name), Port = rabbit.Port!.Value,
                         LogFile = Path.Combine(logs, rabbit.Name + ".log"), StartTimeout = _options.StartTimeout,
-                    }, ct);
+                    }, token);
                     rabbit.Server = server;
                     return (server.Process, server.StopAsync, new Uri($"amqp://localhost:{server.Port}"));
-                });
+                }, ct);
                 break;
             case ProcessResource process:
                 await Task.WhenAll(instances.Select(instance =>
@@ -156,45 +158,33 @@ internal sealed class Orchestrator
         }
     }
 
-    private async Task StartServerAsync(ResourceInstance instance, Func<Task<(Processes.ChildProcess Process, Func<Task> Stop, Uri Endpoint)>> start)
+    private async Task StartServerAsync(ResourceInstance instance, Func<CancellationToken, Task<(Processes.ChildProcess Process, Func<Task> Stop, Uri Endpoint)>> start, CancellationToken ct)
     {
-        instance.SetState(ResourceState.Starting);
-        try
-        {
-            var (process, stop, endpoint) = await start();
-            lock (_gate) _serverStops.Add(async () =>
-            {
-                instance.SetState(ResourceState.Stopping);
-                await stop();
-                instance.SetState(ResourceState.Stopped);
-            });
-            instance.Pid = process.Pid;
-            instance.Log = process.Log;
-            instance.StartedAt = DateTime.UtcNow;
-            instance.Endpoints = new Dictionary<string, Uri> { ["tcp"] = endpoint };
-            instance.SetState(ResourceState.Running);
-        }
-        catch (Exception ex)
-        {
-            instance.SetState(ResourceState.Failed, ex.Message.Split(Environment.NewLine)[0]);
-            throw;
-        }
+        // Databases on a PostgreSQL server go down and come back with it.
+        var dependents = instance.Resource is PostgresServerResource pg ? pg.Databases.Select(d => _instances[d][0]).ToArray() : [];
+        var supervisor = new ServerSupervisor(instance, start, dependents);
+        lock (_gate) _servers.Add(supervisor);
+        await supervisor.StartAsync(ct);
     }
 
     /// <summary>Stops processes first (they use the servers), then servers; all within the stop timeout.</summary>
     public async Task StopAsync()
     {
         ReplicaSupervisor[] supervisors;
+        ServerSupervisor[] servers;
         Func<Task>[] serverStops;
         lock (_gate)
         {
             supervisors = _supervisors.ToArray();
+            servers = _servers.ToArray();
             serverStops = _serverStops.ToArray();
             _supervisors.Clear();
+            _servers.Clear();
             _serverStops.Clear();
         }
         var half = TimeSpan.FromTicks(_options.StopTimeout.Ticks / 2);
         await Task.WhenAll(supervisors.Select(s => s.StopAsync(half)));
+        await Task.WhenAll(servers.Select(s => s.StopAsync(ResourceState.Stopped)));
         await Task.WhenAll(serverStops.Select(stop => stop()));
         _remembered.ReleaseAll();
     }

@@ -4,7 +4,8 @@ namespace Mesh.Hosting.Orchestration;
 
 /// <summary>
 /// Runs one replica of a process resource: starts it, waits until it is healthy, and restarts it with
-/// growing back-off whenever it exits while the host is running.
+/// growing back-off whenever it exits while the host is running — unless it was stopped on purpose
+/// (<see cref="StopByUserAsync"/>): then it stays Exited until <see cref="StartByUser"/>.
 /// </summary>
 internal sealed class ReplicaSupervisor
 {
@@ -16,8 +17,10 @@ internal sealed class ReplicaSupervisor
     private readonly string? _logFile;
     private readonly Uri? _healthUri;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
     private ChildProcess? _process;
     private Task _watch = Task.CompletedTask;
+    private TaskCompletionSource? _held; // set while stopped on purpose; completed by a start
 
     public ReplicaSupervisor(ProcessResource resource, ResourceInstance instance, IReadOnlyDictionary<string, string> environment, string? logFile)
     {
@@ -40,8 +43,46 @@ internal sealed class ReplicaSupervisor
         _watch = WatchAsync();
     }
 
-    /// <summary>Kills the running process; the supervisor brings it back (used by the dashboard's restart).</summary>
-    public void Restart() => _process?.SendKill();
+    /// <summary>Kills the running process; the supervisor brings it back (the dashboard's restart). A held replica is started.</summary>
+    public void Restart()
+    {
+        if (!StartByUser()) _process?.SendKill();
+    }
+
+    /// <summary>True while the replica is stopped on purpose.</summary>
+    public bool IsHeld { get { lock (_gate) return _held is not null; } }
+
+    /// <summary>
+    /// Stops the process gracefully and keeps it stopped: the watch loop sees the exit, finds the hold and waits
+    /// for <see cref="StartByUser"/> instead of restarting it.
+    /// </summary>
+    public async Task StopByUserAsync(TimeSpan grace)
+    {
+        lock (_gate)
+        {
+            if (_held is not null || _stopping.IsCancellationRequested) return;
+            _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        Instance.SetState(ResourceState.Stopping, "stopping on request");
+        if (_process is { } process) await process.StopAsync(grace);
+        lock (_gate)
+            if (_held is null) return; // started again meanwhile: the watch loop owns the state now
+        Instance.Pid = null;
+        Instance.SetState(ResourceState.Exited, "stopped on request; start it again from the dashboard");
+    }
+
+    /// <summary>Ends a hold: the watch loop launches the process again. False if it was not held.</summary>
+    public bool StartByUser()
+    {
+        TaskCompletionSource? held;
+        lock (_gate)
+        {
+            held = _held;
+            _held = null;
+        }
+        held?.TrySetResult();
+        return held is not null;
+    }
 
     public async Task StopAsync(TimeSpan grace)
     {
@@ -78,7 +119,7 @@ internal sealed class ReplicaSupervisor
             if (!process.IsRunning)
             {
                 await process.WaitForExitAsync(TimeSpan.FromSeconds(5)); // its last output is in the log
-                Instance.SetState(ResourceState.Failed, $"exited with code {process.ExitCode}");
+                if (!IsHeld) Instance.SetState(ResourceState.Failed, $"exited with code {process.ExitCode}"); // held: stopped on request, shown as Exited
                 throw new ServerStartException(Instance.DisplayName, $"the process exited with code {process.ExitCode} before it was healthy", process.Log.ToString());
             }
             if (await IsHealthyAsync(ct))
@@ -118,6 +159,17 @@ internal sealed class ReplicaSupervisor
         {
             await _process!.Exited.WaitAsync(ct);
             if (ct.IsCancellationRequested) return;
+            Task? hold;
+            lock (_gate) hold = _held?.Task;
+            if (hold is not null)
+            {
+                // Stopped on purpose: no back-off, no restart count; back when asked.
+                await hold.WaitAsync(ct);
+                backoff = TimeSpan.FromSeconds(1);
+                Launch();
+                await WaitAfterLaunchAsync(ct);
+                continue;
+            }
             var ranFor = DateTime.UtcNow - (Instance.StartedAt ?? DateTime.UtcNow);
             if (ranFor > TimeSpan.FromMinutes(1)) backoff = TimeSpan.FromSeconds(1);
             Instance.SetState(ResourceState.Exited, $"exited with code {_process.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
@@ -125,15 +177,20 @@ internal sealed class ReplicaSupervisor
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             Instance.RestartCount++;
             Launch();
-            try
-            {
-                await WaitHealthyAsync(TimeSpan.FromMinutes(2), ct);
-            }
-            catch (ServerStartException)
-            {
-                // Still broken: the loop waits for it to exit (or kills nothing) and tries again later.
-                if (_process.IsRunning) Instance.SetState(ResourceState.Unhealthy, "not healthy after restart");
-            }
+            await WaitAfterLaunchAsync(ct);
+        }
+    }
+
+    private async Task WaitAfterLaunchAsync(CancellationToken ct)
+    {
+        try
+        {
+            await WaitHealthyAsync(TimeSpan.FromMinutes(2), ct);
+        }
+        catch (ServerStartException)
+        {
+            // Still broken: the loop waits for it to exit (or kills nothing) and tries again later.
+            if (_process!.IsRunning) Instance.SetState(ResourceState.Unhealthy, "not healthy after restart");
         }
     }
 }

@@ -45,7 +45,10 @@ internal sealed class StartupView(DistributedApplication app)
         }
         Console.WriteLine($"  logs: {Path.Combine(app.Options.DataDirectory, "logs")}");
         if (app.Dashboard?.Url is { } dashboard)
+        {
             Console.WriteLine($"  dashboard: {dashboard}  (OTLP/HTTP receiver: {app.Dashboard.OtlpEndpoint})");
+            foreach (var notice in app.Dashboard.Notices) Console.WriteLine($"  note: {notice}");
+        }
     }
 
     public void Failed(ServerStartException ex)

@@ -7,8 +7,9 @@ namespace Mesh.Catalog.DemoData;
 /// <summary>
 /// A deterministic demo catalog (fixed seed: the same names, venues and prices on every machine) so a newcomer's first
 /// <c>./mesh up</c> shows a populated system: 10 cities, 200 venues with one 60-seat screen each, 100 events,
-/// 2,000 shows over the next 30 days (days relative to today, so they stay in the future), 50 bookable services.
-/// Loaded only when the catalog has no cities and <c>Catalog:SeedDemoData</c> is on.
+/// 2,000 shows over the next 30 days (days relative to today, so they stay in the future), 50 bookable services,
+/// 100 products. Loaded only when the catalog has no cities and <c>Catalog:SeedDemoData</c> is on; a catalog seeded
+/// before products existed gets the demo products once (when it has none and the demo venues are there).
 /// </summary>
 public sealed class DemoDataGenerator(CatalogStore store, TimeProvider time, ILogger<DemoDataGenerator> logger)
 {
@@ -30,14 +31,26 @@ public sealed class DemoDataGenerator(CatalogStore store, TimeProvider time, ILo
     private static readonly string[] Languages = ["en", "de", "fr", "es", "it"];
     private static readonly string[] ServiceCategories = ["yoga", "salon", "tennis", "climbing", "massage"];
     private static readonly string[] Amenities = ["parking", "wheelchair", "bar", "cloakroom", "air-conditioning"];
+    private static readonly (string Category, string[] Names)[] ProductKinds =
+    [
+        ("snacks", ["Popcorn", "Nachos", "Pretzel", "Chocolate Bar"]), ("drinks", ["Lemonade", "Cola", "Sparkling Water", "Iced Tea"]),
+        ("merchandise", ["Programme", "Poster", "T-Shirt", "Tote Bag"]),
+    ];
+    private static readonly string[] Sizes = ["Small", "Medium", "Large", "Deluxe"];
 
     public async Task SeedIfEmptyAsync(CancellationToken cancellationToken)
     {
-        if (!await store.IsEmptyAsync(cancellationToken)) return;
         var demo = Generate(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        if (!await store.IsEmptyAsync(cancellationToken))
+        {
+            // Seeded by an older version: add what it lacked. Inserted only for demo venues that exist, once.
+            var added = await store.SeedProductsIfNoneAsync(demo.Products, cancellationToken);
+            if (added > 0) logger.LogInformation("Added {Products} demo products to the existing catalog.", added);
+            return;
+        }
         if (await store.SeedAsync(demo, cancellationToken))
-            logger.LogInformation("Loaded demo catalog: {Cities} cities, {Venues} venues, {Shows} shows, {Services} services.",
-                demo.Cities.Count, demo.Venues.Count, demo.Shows.Count, demo.Services.Count);
+            logger.LogInformation("Loaded demo catalog: {Cities} cities, {Venues} venues, {Shows} shows, {Services} services, {Products} products.",
+                demo.Cities.Count, demo.Venues.Count, demo.Shows.Count, demo.Services.Count, demo.Products.Count);
     }
 
     /// <summary>The catalog for a given "today" (pure: the same date gives the same catalog).</summary>
@@ -53,7 +66,7 @@ public sealed class DemoDataGenerator(CatalogStore store, TimeProvider time, ILo
             return new Guid(bytes);
         }
         var created = today.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(-30);
-        var demo = new DemoCatalog([], [], [], [], [], [], [], [], []);
+        var demo = new DemoCatalog([], [], [], [], [], [], [], [], [], []);
         foreach (var c in CityList) demo.Cities.Add(new CityRow { Id = c.Id, Name = c.Name, CountryCode = c.Country, TimeZone = c.Zone });
 
         for (var v = 0; v < 200; v++)
@@ -130,6 +143,22 @@ public sealed class DemoDataGenerator(CatalogStore store, TimeProvider time, ILo
                 Id = NextId(), VenueId = venue.Id, CityId = venue.CityId, Name = $"{char.ToUpperInvariant(category[0])}{category[1..]} at {venue.Name}",
                 Category = category, DurationMinutes = category is "massage" or "salon" ? 45 : 60, Capacity = category is "yoga" or "climbing" ? 12 : 2,
                 PriceMinor = 1500 + random.Next(0, 30) * 100L, Currency = "EUR", OpeningHours = OpeningHoursJson.Write(hours),
+            });
+        }
+
+        // Drawn after everything else, so the ids above stay what older versions generated (existing demo databases
+        // get these products added to the same venues).
+        for (var p = 0; p < 100; p++)
+        {
+            var venue = demo.Venues[p * 2 + p / 10 % 2];   // blocks of ten alternate even and odd venues: ten products per city
+            var (category, names) = ProductKinds[p % ProductKinds.Length];
+            var name = names[p / ProductKinds.Length % names.Length];
+            demo.Products.Add(new ProductRow
+            {
+                Id = NextId(), VenueId = venue.Id, CityId = venue.CityId, OwnerId = venue.OwnerId,
+                Name = $"{Sizes[p / 12 % Sizes.Length]} {name}", Description = $"{name} from {venue.Name}.", Category = category,
+                PriceMinor = (category == "merchandise" ? 1500 : 300) + random.Next(0, 20) * 50L, Currency = "EUR",
+                Stock = 50 + random.Next(0, 10) * 50, Active = true, CreateTime = created, UpdateTime = created,
             });
         }
         return demo;

@@ -114,4 +114,4 @@ public sealed record ShowPriceRow(Guid ShowId, string Category, long PriceMinor)
 /// <summary>A whole generated catalog, written in one transaction by CatalogStore.SeedAsync.</summary>
 public sealed record DemoCatalog(
     List<CityRow> Cities, List<VenueRow> Venues, List<ScreenRow> Screens, List<CategoryRow> Categories, List<SeatInsertRow> Seats,
-    List<EventRow> Events, List<ShowRow> Shows, List<ShowPriceRow> Prices, List<ServiceRow> Services);
+    List<EventRow> Events, List<ShowRow> Shows, List<ShowPriceRow> Prices, List<ServiceRow> Services, List<ProductRow> Products);

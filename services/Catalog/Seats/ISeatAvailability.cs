@@ -3,8 +3,9 @@ using Mesh.Catalog.V1;
 namespace Mesh.Catalog.Seats;
 
 /// <summary>
-/// Which seats of a show are held or booked. The booking service (issue 9) owns that truth; the catalog asks it
-/// through this seam and overlays the answer on the cached seat map, so availability is never served stale from cache.
+/// Which seats of a show are held or booked. The booking service owns that truth (ListSeatStatus); the catalog asks
+/// it through this seam and overlays the answer on the cached seat map, so availability is at most as stale as the
+/// seam's own short cache (<see cref="BookingSeatAvailability.Freshness"/>), never the seat map's.
 /// </summary>
 public interface ISeatAvailability
 {
@@ -12,7 +13,7 @@ public interface ISeatAvailability
     Task<IReadOnlyDictionary<Guid, SeatStatus>> GetTakenSeatsAsync(Guid showId, CancellationToken cancellationToken);
 }
 
-/// <summary>The default until booking exists: nothing is held or booked.</summary>
+/// <summary>Without a booking service (a catalog run alone, the catalog's own tests): nothing is held or booked.</summary>
 public sealed class AllSeatsAvailable : ISeatAvailability
 {
     private static readonly IReadOnlyDictionary<Guid, SeatStatus> None = new Dictionary<Guid, SeatStatus>();

@@ -71,6 +71,8 @@ public sealed class TranscodingEndpoint(
         }
 
         var method = route.Method;
+        // The request's route is the matched rule's template (the endpoint's own is the catch-all): spans group by it.
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpActivityFeature>()?.Activity.SetTag("http.route", route.Template.Text);
         var user = await authentication.AuthenticateAsync(context, method);
         await rateLimit.CheckAsync(context, method, user);
 

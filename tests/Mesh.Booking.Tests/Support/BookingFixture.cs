@@ -42,6 +42,16 @@ public class BookingFixture(TestServers servers) : IAsyncLifetime
     /// <summary>A show starting in two days (by the booking clock) with <paramref name="seats"/> seats.</summary>
     public (string ShowId, IReadOnlyList<string> SeatIds) AddShow(int seats = 20) => Catalog.AddShow(seats, Clock.GetUtcNow().UtcDateTime.AddDays(2));
 
+    /// <summary>A bookable service with <paramref name="capacity"/> places per slot, and the start of one of its slots two days ahead.</summary>
+    public (string ServiceId, DateTime SlotStart) AddService(int capacity, int days = 2, int hour = FakeCatalog.FirstSlotHour + 1) =>
+        (Catalog.AddService(capacity), FakeCatalog.SlotStart(Clock.GetUtcNow().UtcDateTime, days, hour));
+
+    /// <summary>Booking's sweeper, to sweep on the test's clock instead of waiting for its timer.</summary>
+    public ExpiredClaimSweeper Sweeper => _booking.Services.GetServices<IHostedService>().OfType<ExpiredClaimSweeper>().Single();
+
+    /// <summary>Booking's WatchHold bookkeeping (how many watch loops run).</summary>
+    public HoldChanges HoldChanges => _booking.Services.GetRequiredService<HoldChanges>();
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -13,6 +13,14 @@ public static class Errors
         return info.Metadata["seat_ids"].Split(',');
     }
 
+    /// <summary>One metadata entry of the error's ErrorInfo.</summary>
+    public static string Metadata(RpcException e, string key)
+    {
+        var info = e.GetRpcStatus()?.GetDetail<ErrorInfo>();
+        Assert.NotNull(info);
+        return info.Metadata[key];
+    }
+
     public static string? Reason(RpcException e) => e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type;
 
     public static IEnumerable<string> Fields(RpcException e) =>

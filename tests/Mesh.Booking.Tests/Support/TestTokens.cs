@@ -15,10 +15,13 @@ public sealed class TestTokens
 
     public string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
 
+    /// <summary>The clock tokens are issued by; set it to the service's test clock when the test moves that clock (tokens must not expire by it).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     public string Mint(string subject, params string[] roles)
     {
         var header = new { alg = "ES256", typ = "JWT" };
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var now = Clock.GetUtcNow().ToUnixTimeSeconds();
         var claims = new { iss = MeshTokens.DefaultIssuer, aud = MeshTokens.DefaultAudience, sub = subject, roles, iat = now, exp = now + 3600 };
         var input = $"{Encode(header)}.{Encode(claims)}";
         var signature = _key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);

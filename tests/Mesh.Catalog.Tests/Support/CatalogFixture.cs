@@ -45,6 +45,9 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
     /// <summary>Off in tests (each class builds the data it asserts on); the seeding test turns it on.</summary>
     protected virtual bool SeedDemoData => false;
 
+    /// <summary>Off by default (writes then invalidate after commit only); the outbox tests give the catalog a broker.</summary>
+    protected virtual bool UseMessaging => false;
+
     public HttpClient CreateRestClient() => new() { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     public async ValueTask InitializeAsync()
@@ -67,6 +70,12 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
             ["Mesh:Auth:Keys:0:Kid"] = "test",
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
+        if (UseMessaging)
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:messaging"] = await Data.RabbitMqConnectionStringAsync(),
+                ["Mesh:Outbox:PollInterval"] = "00:00:00.100",
+            });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
         builder.AddCatalog();
@@ -89,6 +98,9 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
         {
             [GatewayExtensions.PortKey] = "0",
             ["services:catalog:grpc:0"] = endpoints.GrpcAddress.ToString(),
+            // The edge checks tokens too (the product REST test writes through it).
+            [$"{EdgeAuthOptions.SectionName}:Keys:0:Kid"] = "test",
+            [$"{EdgeAuthOptions.SectionName}:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
         gatewayBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         gatewayBuilder.AddGateway(services => services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog"));

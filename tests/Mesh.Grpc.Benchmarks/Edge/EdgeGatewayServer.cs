@@ -22,6 +22,7 @@ public static class EdgeGatewayServer
 {
     public static async Task<int> RunAsync(EdgeOptions options)
     {
+        Mesh.Gateway.GatewayProcess.ConfigureBufferPool(); // as services/Gateway's Program.cs does, before anything rents
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(GatewayExtensions).Assembly.GetName().Name,
@@ -35,8 +36,28 @@ public static class EdgeGatewayServer
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.AddGateway(services => services.Add(Proto.Catalog.Descriptor, "catalog"));
+        if (Environment.GetEnvironmentVariable("MESH_EDGE_CANNED_BACKEND") == "1")
+        {
+            // Profiling aid: no backend call at all, a fixed response, to tell the REST side's cost from the gRPC client's.
+            builder.Services.AddSingleton<Mesh.Gateway.Transcoding.IBackendInvokers>(new RawInvokers(new CannedInvoker()));
+        }
+        else if (Environment.GetEnvironmentVariable("MESH_EDGE_RAW_CHANNEL") == "1")
+        {
+            // Profiling aid: a bare Mesh.Grpc channel instead of ServiceDefaults' (no telemetry or resilience
+            // interceptors), to tell their cost from the rest of the edge.
+            var raw = Mesh.Grpc.Client.GrpcChannel.ForAddress(options.Backend).CreateCallInvoker();
+            builder.Services.AddSingleton<Mesh.Gateway.Transcoding.IBackendInvokers>(new RawInvokers(raw));
+        }
 
         await using var app = builder.Build();
+        // Process counters for profiling the edge: allocation and thread-pool work per request are far steadier
+        // than CPU time on a busy box (read before and after a fixed number of requests).
+        app.MapGet("/debug/process-counters", () => new
+        {
+            allocatedBytes = GC.GetTotalAllocatedBytes(precise: true),
+            threadPoolWorkItems = ThreadPool.CompletedWorkItemCount,
+            gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2),
+        });
         app.MapGateway();
         await app.StartAsync();
 
@@ -45,4 +66,23 @@ public static class EdgeGatewayServer
         await app.WaitForShutdownAsync();
         return 0;
     }
+}
+
+internal sealed class RawInvokers(Mesh.Grpc.CallInvoker invoker) : Mesh.Gateway.Transcoding.IBackendInvokers
+{
+    public Mesh.Grpc.CallInvoker Get(string backend) => invoker;
+}
+
+internal sealed class CannedInvoker : Mesh.Grpc.CallInvoker
+{
+    private static readonly Proto.Item Item = new() { Id = 42, Name = "canned item", Category = "bench", PriceCents = 1999, Stock = 7, Active = true };
+    private static readonly Mesh.Grpc.CallState State = new(Task.FromResult(new Mesh.Grpc.Metadata()), () => Mesh.Grpc.Status.DefaultSuccess, () => new Mesh.Grpc.Metadata(), () => { });
+
+    public override Mesh.Grpc.AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Mesh.Grpc.Method<TRequest, TResponse> method, string? host, Mesh.Grpc.CallOptions options, TRequest request) =>
+        new(Task.FromResult((TResponse)(object)Item.Clone()), State);
+
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(Mesh.Grpc.Method<TRequest, TResponse> method, string? host, Mesh.Grpc.CallOptions options, TRequest request) => throw new NotSupportedException();
+    public override Mesh.Grpc.AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Mesh.Grpc.Method<TRequest, TResponse> method, string? host, Mesh.Grpc.CallOptions options, TRequest request) => throw new NotSupportedException();
+    public override Mesh.Grpc.AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Mesh.Grpc.Method<TRequest, TResponse> method, string? host, Mesh.Grpc.CallOptions options) => throw new NotSupportedException();
+    public override Mesh.Grpc.AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Mesh.Grpc.Method<TRequest, TResponse> method, string? host, Mesh.Grpc.CallOptions options) => throw new NotSupportedException();
 }

@@ -120,6 +120,63 @@ public sealed class OtlpReceiverTests
     }
 
     [Fact]
+    public async Task Duration_histograms_give_per_method_percentiles_and_spans_are_named_by_their_attributes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await DashboardTestHost.StartAsync(new DashboardOptions(), ct);
+
+        // Two replicas of one service, the same method: one answered 10 calls in (10, 20] ms, the other failed 10 in (20, 40] ms.
+        HistogramDataPoint Point(string status, params ulong[] buckets)
+        {
+            var p = new HistogramDataPoint { TimeUnixNano = Now(), Count = 10, Sum = 200, BucketCounts = { buckets }, ExplicitBounds = { 10, 20, 40 } };
+            p.Attributes.Add(new KeyValue { Key = "rpc.service", Value = Str("mesh.catalog.v1.Catalog") });
+            p.Attributes.Add(new KeyValue { Key = "rpc.method", Value = Str("ListCities") });
+            p.Attributes.Add(new KeyValue { Key = "rpc.grpc.status_code", Value = Str(status) });
+            return p;
+        }
+        ResourceMetrics Replica(string instance, HistogramDataPoint point) => new()
+        {
+            Resource = Resource("catalog", instance),
+            ScopeMetrics = { new ScopeMetrics { Metrics = { new Metric { Name = "rpc.server.duration", Unit = "ms",
+                Histogram = new Histogram { AggregationTemporality = AggregationTemporality.Cumulative, DataPoints = { point } } } } } },
+        };
+        var metrics = new ExportMetricsServiceRequest { ResourceMetrics = { Replica("catalog-0", Point("0", 0, 10, 0, 0)), Replica("catalog-1", Point("14", 0, 0, 10, 0)) } };
+        using (var response = await PostAsync(host, "v1/metrics", metrics.ToByteArray(), gzip: false, ct))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var page = await host.Http.GetStringAsync(host.Ui("/metrics?service=catalog"), ct);
+        var table = page[page.IndexOf("id=\"histograms\"", StringComparison.Ordinal)..];
+        var row = table[table.IndexOf("mesh.catalog.v1.Catalog/ListCities", StringComparison.Ordinal)..];
+        row = row[..row.IndexOf("</tr>", StringComparison.Ordinal)];
+        // 20 calls, half failed; merged buckets (0, 10, 10, 0): p50 at the top of (10, 20], p95 at 90 % of (20, 40].
+        Assert.Contains(">20<", row);
+        Assert.Contains(">50%<", row);
+        Assert.Contains(">20.0 ms<", row);
+        Assert.Contains(">38.0 ms<", row);
+        Assert.Contains("since process start", row);
+        Assert.Contains("OTLP duration histograms", page);
+
+        var server = NewSpan("b7ad6b7169203331", null, "Microsoft.AspNetCore.Hosting.HttpRequestIn", Span.Types.SpanKind.Server, 0, 30_000_000);
+        server.Attributes.Add(new KeyValue { Key = "http.route", Value = Str("/v1/cities") });
+        var grpc = NewSpan("00f067aa0ba902b7", "b7ad6b7169203331", "an activity name", Span.Types.SpanKind.Client, 1_000_000, 20_000_000);
+        grpc.Attributes.Add(new KeyValue { Key = "rpc.service", Value = Str("mesh.catalog.v1.Catalog") });
+        grpc.Attributes.Add(new KeyValue { Key = "rpc.method", Value = Str("ListCities") });
+        var http = NewSpan("00f067aa0ba902b8", "00f067aa0ba902b7", "POST", Span.Types.SpanKind.Client, 2_000_000, 19_000_000);
+        http.Attributes.Clear();
+        http.Attributes.Add(new KeyValue { Key = "http.request.method", Value = Str("POST") });
+        http.Attributes.Add(new KeyValue { Key = "url.full", Value = Str("http://127.0.0.1:5000/mesh.catalog.v1.Catalog/ListCities") });
+        var traces = new ExportTraceServiceRequest { ResourceSpans = { Spans("gateway", "gateway", server, grpc, http) } };
+        using (var response = await PostAsync(host, "v1/traces", traces.ToByteArray(), gzip: false, ct))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var waterfall = await host.Http.GetStringAsync(host.Ui("/traces/0af7651916cd43dd8448eb211c80319c"), ct);
+        Assert.Contains("GET /v1/cities", waterfall);
+        Assert.Contains("mesh.catalog.v1.Catalog/ListCities", waterfall);
+        Assert.Contains("POST 127.0.0.1:5000/mesh.catalog.v1.Catalog/ListCities", waterfall);
+        Assert.DoesNotContain("HttpRequestIn", waterfall); // the raw activity name is replaced, not shown beside
+    }
+
+    [Fact]
     public async Task Malformed_bodies_json_and_oversized_requests_are_refused_without_storing_anything()
     {
         var ct = TestContext.Current.CancellationToken;

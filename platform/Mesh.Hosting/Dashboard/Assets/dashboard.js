@@ -12,7 +12,7 @@ for (const el of document.querySelectorAll("[data-refresh]")) {
   }, interval);
 }
 
-// Action buttons (restart) POST to their data-action and show the outcome on the button.
+// Action buttons (start/stop/restart) POST to their data-action, show the outcome, then refresh the live table at once.
 document.addEventListener("click", async (e) => {
   const button = e.target.closest("button[data-action]");
   if (!button) return;
@@ -20,38 +20,47 @@ document.addEventListener("click", async (e) => {
   button.textContent = "…";
   try {
     const res = await fetch(button.dataset.action, { method: "POST" });
-    button.textContent = res.ok ? "Restarting" : "Failed";
+    button.textContent = res.ok ? "Done" : "Failed";
   } catch {
     button.textContent = "Failed";
   }
+  const live = button.closest("[data-refresh]");
+  if (live) {
+    try {
+      const res = await fetch(live.dataset.refresh, { cache: "no-store" });
+      if (res.ok) live.innerHTML = await res.text();
+    } catch { /* the periodic refresh catches up */ }
+  }
 });
 
-// Console: poll for lines after the last seen one; Pause stops appending; Search filters lines shown.
+// Console: follow the resource's lines as Server-Sent Events (each line arrives as it is written; the browser
+// reconnects by itself and resumes after the last event id). Pause stops rendering, not receiving; Search filters
+// what is shown. The page keeps the last 10 000 lines; the host keeps the session's lines (bounded) for a reload.
 const consoleEl = document.getElementById("console");
 if (consoleEl) {
-  let after = 0, paused = false, filter = "";
+  const MAX_LINES = 10000;
+  let paused = false, filter = "", pending = false;
   const lines = [];
   const search = document.getElementById("console-search");
   const pause = document.getElementById("console-pause");
+  const status = document.getElementById("console-status");
   const render = () => {
+    pending = false;
     const shown = filter ? lines.filter((l) => l.toLowerCase().includes(filter)) : lines;
     consoleEl.textContent = shown.join("\n");
     if (!paused) consoleEl.scrollTop = consoleEl.scrollHeight;
   };
+  // Many lines in one burst render once per frame, not once per line.
+  const schedule = () => { if (!pending && !paused) { pending = true; requestAnimationFrame(render); } };
   search.addEventListener("input", () => { filter = search.value.toLowerCase(); render(); });
   pause.addEventListener("click", () => { paused = !paused; pause.textContent = paused ? "Resume" : "Pause"; if (!paused) render(); });
-  const poll = async () => {
-    try {
-      const res = await fetch(`${consoleEl.dataset.source}?after=${after}`, { cache: "no-store" });
-      if (res.ok) {
-        const batch = await res.json();
-        for (const line of batch.lines) lines.push(line.text);
-        if (lines.length > 5000) lines.splice(0, lines.length - 5000);
-        after = batch.last;
-        if (!paused && batch.lines.length) render();
-      }
-    } catch { /* retry on the next tick */ }
-    setTimeout(poll, 1000);
+  const source = new EventSource(consoleEl.dataset.stream);
+  source.onopen = () => { status.textContent = "live"; };
+  source.onerror = () => { status.textContent = "disconnected — reconnecting…"; };
+  source.onmessage = (e) => {
+    consoleEl.dataset.lastId = e.lastEventId; // the sequence number of the last line received, shown or not (paused)
+    lines.push(e.data);
+    if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
+    schedule();
   };
-  poll();
 }

@@ -55,32 +55,34 @@ public static class OtlpMapping
     {
         foreach (var resourceMetrics in request.ResourceMetrics)
         {
-            var (service, _) = Identity(resourceMetrics.Resource);
+            var (service, instance) = Identity(resourceMetrics.Resource);
             foreach (var scope in resourceMetrics.ScopeMetrics)
             foreach (var metric in scope.Metrics)
             {
                 switch (metric.DataCase)
                 {
                     case Metric.DataOneofCase.Gauge:
-                        foreach (var p in metric.Gauge.DataPoints) yield return Number(service, metric, "gauge", p);
+                        foreach (var p in metric.Gauge.DataPoints) yield return Number(service, instance, metric, "gauge", p);
                         break;
                     case Metric.DataOneofCase.Sum:
-                        foreach (var p in metric.Sum.DataPoints) yield return Number(service, metric, "sum", p);
+                        foreach (var p in metric.Sum.DataPoints) yield return Number(service, instance, metric, "sum", p);
                         break;
                     case Metric.DataOneofCase.Histogram:
                         foreach (var p in metric.Histogram.DataPoints)
                             yield return new MetricPoint(service, metric.Name, metric.Unit, "histogram", AttributeKey(p.Attributes),
-                                Time(p.TimeUnixNano), p.Count == 0 ? 0 : p.Sum / p.Count, p.Count, p.Sum);
+                                Time(p.TimeUnixNano), p.Count == 0 ? 0 : p.Sum / p.Count, p.Count, p.Sum, instance, Attributes(p.Attributes),
+                                p.ExplicitBounds.ToArray(), p.BucketCounts.ToArray(),
+                                metric.Histogram.AggregationTemporality != AggregationTemporality.Delta);
                         break;
                 }
             }
         }
     }
 
-    private static MetricPoint Number(string service, Metric metric, string kind, NumberDataPoint p)
+    private static MetricPoint Number(string service, string? instance, Metric metric, string kind, NumberDataPoint p)
     {
         var value = p.ValueCase == NumberDataPoint.ValueOneofCase.AsInt ? p.AsInt : p.AsDouble;
-        return new MetricPoint(service, metric.Name, metric.Unit, kind, AttributeKey(p.Attributes), Time(p.TimeUnixNano), value, 0, 0);
+        return new MetricPoint(service, metric.Name, metric.Unit, kind, AttributeKey(p.Attributes), Time(p.TimeUnixNano), value, 0, 0, instance);
     }
 
     /// <summary>service.name and service.instance.id (the app host sets the latter to the replica's name).</summary>

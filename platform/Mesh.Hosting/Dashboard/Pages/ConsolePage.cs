@@ -3,7 +3,7 @@ using static Mesh.Hosting.Dashboard.Pages.Html;
 
 namespace Mesh.Hosting.Dashboard.Pages;
 
-/// <summary>One resource's console output; the script follows new lines (polling), pauses and filters.</summary>
+/// <summary>One resource's console output; the script follows new lines live (Server-Sent Events), pauses and filters.</summary>
 internal static class ConsolePage
 {
     public static string Render(IReadOnlyCollection<string> resources, string? selected)
@@ -15,7 +15,8 @@ internal static class ConsolePage
               .Append("<button type=\"button\" id=\"console-pause\">Pause</button>");
         sb.Append("</form>");
         if (selected is not null)
-            sb.Append("<pre id=\"console\" class=\"console\" data-source=\"/api/console/").Append(Q(selected)).Append("\"></pre>");
+            sb.Append("<p class=\"muted\" id=\"console-status\">connecting…</p><pre id=\"console\" class=\"console\" data-stream=\"/api/console/")
+              .Append(Q(selected)).Append("/stream\"></pre>");
         return Page(selected is null ? "Console logs" : $"Console — {selected}", "/console", sb.ToString());
     }
 }

@@ -3,7 +3,7 @@ using static Mesh.Hosting.Dashboard.Pages.Html;
 
 namespace Mesh.Hosting.Dashboard.Pages;
 
-/// <summary>Every server, database, service and replica: kind, state, health, endpoints, restarts, uptime, actions.</summary>
+/// <summary>Every server, database, service and replica: kind, state, health, endpoints, restarts, uptime, start/stop/restart.</summary>
 internal static class ResourcesPage
 {
     public static string Render(IReadOnlyList<ResourceInstance> instances) =>
@@ -33,12 +33,22 @@ internal static class ResourcesPage
             sb.Append("</td><td>").Append(i.Pid).Append("</td><td class=\"num\">").Append(i.RestartCount).Append("</td><td>");
             if (running && i.StartedAt is { } started) sb.Append(Uptime(now - started));
             sb.Append("</td><td>");
-            if (i.Resource is ProcessResource)
-                sb.Append("<button class=\"restart\" data-action=\"/api/resources/").Append(Q(i.DisplayName)).Append("/restart\">Restart</button>");
+            // Services, replicas and servers can be started, stopped and restarted; a database follows its server.
+            if (i.Resource is not PostgresDatabaseResource)
+            {
+                var stopped = i.State is ResourceState.Exited or ResourceState.Failed or ResourceState.Stopped;
+                Action(sb, i, "start", "Start", enabled: stopped);
+                Action(sb, i, "stop", "Stop", enabled: !stopped && i.State != ResourceState.Stopping);
+                Action(sb, i, "restart", "Restart", enabled: i.State != ResourceState.Stopping);
+            }
             sb.Append("</td></tr>");
         }
         return sb.Append("</tbody></table>").ToString();
     }
+
+    private static void Action(StringBuilder sb, ResourceInstance i, string verb, string label, bool enabled) =>
+        sb.Append("<button class=\"").Append(verb).Append("\" data-action=\"/api/resources/").Append(Q(i.DisplayName)).Append('/').Append(verb).Append('"')
+          .Append(enabled ? "" : " disabled").Append('>').Append(label).Append("</button> ");
 
     private static string Health(ResourceInstance i) => i.State switch
     {

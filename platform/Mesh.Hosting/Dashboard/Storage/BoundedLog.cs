@@ -9,6 +9,7 @@ public sealed class BoundedLog<T>
     private readonly Queue<(long Seq, T Item)> _items = new();
     private readonly Lock _gate = new();
     private long _next = 1;
+    private TaskCompletionSource? _newer; // created only while someone follows, so plain appends allocate nothing extra
 
     public BoundedLog(int capacity)
     {
@@ -25,21 +26,27 @@ public sealed class BoundedLog<T>
 
     public long Add(T item)
     {
+        TaskCompletionSource? newer;
+        long seq;
         lock (_gate)
         {
-            var seq = _next++;
+            seq = _next++;
             _items.Enqueue((seq, item));
             while (_items.Count > Capacity)
             {
                 _items.Dequeue();
                 Dropped++;
             }
-            return seq;
+            newer = _newer;
+            _newer = null;
         }
+        newer?.TrySetResult(); // outside the lock: followers continue on the thread pool
+        return seq;
     }
 
     public void AddRange(IEnumerable<T> items)
     {
+        TaskCompletionSource? newer;
         lock (_gate)
         {
             foreach (var item in items)
@@ -51,6 +58,20 @@ public sealed class BoundedLog<T>
                     Dropped++;
                 }
             }
+            newer = _newer;
+            _newer = null;
+        }
+        newer?.TrySetResult();
+    }
+
+    /// <summary>Completes as soon as an entry with a sequence number above <paramref name="seq"/> exists (at once if one does).</summary>
+    public Task WaitForNewerAsync(long seq, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_next - 1 > seq) return Task.CompletedTask;
+            _newer ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _newer.Task.WaitAsync(ct);
         }
     }
 

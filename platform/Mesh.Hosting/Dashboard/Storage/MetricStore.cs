@@ -6,7 +6,8 @@ namespace Mesh.Hosting.Dashboard.Storage;
 /// </summary>
 public sealed class MetricStore(int maxSeries)
 {
-    private readonly Dictionary<(string Service, string Name, string Attributes), MetricPoint> _series = new();
+    // Per instance: replicas of one service report the same series, and each one's latest point counts.
+    private readonly Dictionary<(string Service, string? Instance, string Name, string Attributes), MetricPoint> _series = new();
     private readonly Lock _gate = new();
 
     public long Refused { get; private set; }
@@ -15,7 +16,7 @@ public sealed class MetricStore(int maxSeries)
 
     public void Record(MetricPoint point)
     {
-        var key = (point.Service, point.Name, point.AttributeKey);
+        var key = (point.Service, point.Instance, point.Name, point.AttributeKey);
         lock (_gate)
         {
             if (!_series.ContainsKey(key) && _series.Count >= maxSeries)
@@ -29,6 +30,6 @@ public sealed class MetricStore(int maxSeries)
 
     public IReadOnlyList<MetricPoint> Snapshot()
     {
-        lock (_gate) return _series.Values.OrderBy(p => p.Service).ThenBy(p => p.Name).ThenBy(p => p.AttributeKey).ToArray();
+        lock (_gate) return _series.Values.OrderBy(p => p.Service).ThenBy(p => p.Name).ThenBy(p => p.AttributeKey).ThenBy(p => p.Instance).ToArray();
     }
 }

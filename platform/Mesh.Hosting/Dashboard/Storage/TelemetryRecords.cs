@@ -20,13 +20,23 @@ public sealed record SpanRecord(
     public DateTime StartTime => DateTime.UnixEpoch.AddTicks((long)(StartUnixNano / 100));
 
     /// <summary>
-    /// What a person reads: ASP.NET Core names every request span after its activity ("…HttpRequestIn"), so
-    /// an HTTP span shows its method and route (or path) instead.
+    /// What a person reads, from the semantic-convention attributes when they are there: a gRPC span as
+    /// "package.Service/Method", an HTTP server span as "GET /route" (or the path), an HTTP client span as
+    /// "GET host/path" — instead of raw activity names such as "Microsoft.AspNetCore.Hosting.HttpRequestIn" or "POST".
     /// </summary>
-    public string DisplayName =>
-        Name.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) && Attribute("http.request.method") is { } method
-            ? $"{method} {Attribute("http.route") ?? Attribute("url.path") ?? ""}".Trim()
-            : Name;
+    public string DisplayName
+    {
+        get
+        {
+            if (Attribute("rpc.service") is { Length: > 0 } service && Attribute("rpc.method") is { Length: > 0 } rpcMethod)
+                return $"{service}/{rpcMethod}";
+            if (Attribute("http.request.method") is not { Length: > 0 } method) return Name;
+            if (Kind == "client" && Uri.TryCreate(Attribute("url.full"), UriKind.Absolute, out var url))
+                return $"{method} {url.Authority}{url.AbsolutePath}";
+            var target = Attribute("http.route") is { Length: > 0 } route ? route : Attribute("url.path");
+            return string.IsNullOrEmpty(target) ? Name : $"{method} {target}";
+        }
+    }
 
     public string? Attribute(string key) => Attributes.FirstOrDefault(a => a.Key == key).Value;
 
@@ -57,7 +67,11 @@ public sealed record StructuredLogRecord(
     string? SpanId,
     IReadOnlyList<KeyValuePair<string, string>> Attributes);
 
-/// <summary>The latest point of one metric series (service + instrument + attribute set).</summary>
+/// <summary>
+/// The latest point of one metric series (service + instance + instrument + attribute set). Histograms also carry
+/// their buckets (<see cref="BucketCounts"/>[i] counts values ≤ <see cref="Bounds"/>[i]; the last one the rest) and
+/// whether they count since the process started (cumulative) or over the last export interval (delta).
+/// </summary>
 public sealed record MetricPoint(
     string Service,
     string Name,
@@ -67,7 +81,15 @@ public sealed record MetricPoint(
     DateTime Time,
     double Value,
     ulong Count,
-    double Sum);
+    double Sum,
+    string? Instance = null,
+    IReadOnlyList<KeyValuePair<string, string>>? Attributes = null,
+    IReadOnlyList<double>? Bounds = null,
+    IReadOnlyList<ulong>? BucketCounts = null,
+    bool Cumulative = true)
+{
+    public string? Attribute(string key) => Attributes?.FirstOrDefault(a => a.Key == key).Value;
+}
 
 /// <summary>One line a resource printed (stdout or stderr), numbered for followers.</summary>
 public sealed record ConsoleLine(DateTime Time, string Text);

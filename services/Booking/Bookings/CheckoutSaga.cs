@@ -1,0 +1,224 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace Mesh.Booking.Bookings;
+
+/// <summary>What a checkout request asks for, validated.</summary>
+public sealed record CheckoutCommand(string UserId, Guid HoldId, Guid PaymentMethodId, string CouponCode, string? IdempotencyKey, string? Authorization);
+
+/// <summary>
+/// The checkout saga. TX1 writes the booking PENDING (with a deadline), marks the hold booked and keeps its claims
+/// past the deadline; payment is charged synchronously (booking id = idempotency key); TX2 settles it: CONFIRMED
+/// (claims permanent, tickets, BookingConfirmed) or FAILED (claims released). An unknown outcome leaves it PENDING:
+/// <see cref="PendingBookingRecovery"/> asks payment to settle it through a queue task, payment's events settle it
+/// (<see cref="PaymentEventsConsumer"/>), and the deadline fails it — every path runs through <see cref="SettleAsync"/>.
+/// </summary>
+public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDiscountStep discounts, PaymentCharges charges, TicketCodes codes,
+    HoldChanges holdChanges, BookingOptions options, TimeProvider time, ILogger<CheckoutSaga> logger)
+{
+    private DateTime Now => Microseconds(time.GetUtcNow().UtcDateTime);
+
+    // PostgreSQL keeps microseconds: answers and later reads of the same row must agree.
+    private static DateTime Microseconds(DateTime value) => value.AddTicks(-(value.Ticks % 10));
+
+    public async Task<BookingRow> CheckoutAsync(CheckoutCommand command, CancellationToken cancellationToken)
+    {
+        var hash = Fingerprint(command);
+        // Read once without a lock for what needs other services (start time, discount); re-checked under the lock.
+        var hold = await store.FindHoldAsync(command.HoldId, cancellationToken);
+        if (hold is null || hold.UserId != command.UserId) throw HoldErrors.HoldNotFound(command.HoldId.ToString());
+        // A hold that is a booking already needs neither: TX1 answers that booking (or refuses the key).
+        DateTime? startsAt = null;
+        long discount = 0;
+        if (hold.BookingId is null)
+        {
+            startsAt = await StartOfAsync(hold, cancellationToken);
+            discount = Math.Clamp(await discounts.DiscountAsync(command.UserId, command.CouponCode, hold.AmountMinor, hold.Currency, cancellationToken), 0, hold.AmountMinor);
+        }
+        var booking = await BeginAsync(command, hash, startsAt, discount, cancellationToken);
+        if (booking.Status != BookingStates.Pending) return booking;
+
+        if (booking.AmountMinor == 0) return await SettleAsync(booking.Id, new ChargeOutcome.Paid(Guid.Empty, 0), cancellationToken) ?? booking;
+        var outcome = await charges.ChargeAsync(booking, command.Authorization, CancellationToken.None);
+        return await SettleAsync(booking.Id, outcome, cancellationToken) ?? booking;
+    }
+
+    private async Task<DateTime> StartOfAsync(CheckoutHoldRow hold, CancellationToken cancellationToken)
+    {
+        if (hold.SlotStart is { } slot) return slot;
+        var show = await catalog.FindAsync(hold.ShowId!.Value, cancellationToken);
+        if (show?.Show.StartTime is not { } start) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "no longer exists");
+        return start.ToDateTime();
+    }
+
+    /// <summary>TX1, or the booking this request (same key) or this hold already became.</summary>
+    private async Task<BookingRow> BeginAsync(CheckoutCommand command, byte[] hash, DateTime? startsAt, long discount, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (connection, tx) = await store.BeginAsync(cancellationToken);
+            await using (connection)
+            await using (tx)
+            {
+                try
+                {
+                    if (command.IdempotencyKey is { } key && await BookingsStore.FindByKeyAsync(tx, command.UserId, key) is { } byKey)
+                        return CryptographicOperations.FixedTimeEquals(byKey.RequestHash, hash) ? byKey : throw BookingErrors.KeyReused();
+                    var hold = await BookingsStore.LockHoldAsync(tx, command.HoldId);
+                    if (hold is null || hold.UserId != command.UserId) throw HoldErrors.HoldNotFound(command.HoldId.ToString());
+                    if (await BookingsStore.FindByHoldAsync(tx, command.HoldId) is { } byHold) return byHold; // one booking per hold
+                    var now = Now;
+                    if (hold.ReleasedAt is not null) throw BookingErrors.HoldNotActive(hold.Id, "released");
+                    if (hold.ExpiresAt <= now) throw BookingErrors.HoldNotActive(hold.Id, "expired");
+                    // Only when the hold had a booking at the first read and lost it since (impossible today: bookings are never deleted).
+                    if (startsAt is null) throw BookingErrors.HoldNotActive(hold.Id, "being checked out");
+                    if (startsAt <= now) throw HoldErrors.ShowNotBookable(hold.ShowId ?? hold.ServiceId ?? hold.Id, "has already started");
+
+                    var booking = new BookingRow
+                    {
+                        Id = Guid.CreateVersion7(), HoldId = hold.Id, UserId = command.UserId, Status = BookingStates.Pending,
+                        ShowId = hold.ShowId, ServiceId = hold.ServiceId, SlotStart = hold.SlotStart, Quantity = hold.Quantity, StartsAt = Microseconds(startsAt.Value),
+                        AmountMinor = hold.AmountMinor - discount, DiscountMinor = discount, Currency = hold.Currency,
+                        PaymentMethodId = command.PaymentMethodId, IdempotencyKey = command.IdempotencyKey, RequestHash = hash,
+                        CreateTime = now, Deadline = now + options.CheckoutTimeout,
+                    };
+                    // Never shorter than the hold itself gave: the places stay claimed at least until the deadline has been acted on.
+                    var claimsUntil = booking.Deadline + options.CheckoutClaimGrace;
+                    await BookingsStore.InsertPendingAsync(tx, booking, claimsUntil > hold.ExpiresAt ? claimsUntil : hold.ExpiresAt);
+                    await tx.CommitAsync(cancellationToken);
+                    holdChanges.Notify(hold.Id); // WatchHold streams see BOOKED at once
+                    return booking;
+                }
+                catch (PostgresException e) when (e.SqlState == BookingsStore.UniqueViolation && attempt < 3)
+                {
+                    // A concurrent checkout with the same key or hold won; the next attempt answers its booking.
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// TX2: applies a charge outcome to the booking, whatever state it is in now — PENDING settles; a payment that
+    /// arrives for a FAILED booking is refunded in full (once); anything else is left as it is. Returns the booking
+    /// after, or null when it does not exist.
+    /// </summary>
+    public async Task<BookingRow?> SettleAsync(Guid bookingId, ChargeOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (outcome is ChargeOutcome.Unknown) return await LoadAsync(bookingId, cancellationToken);
+        var (connection, tx) = await store.BeginAsync(cancellationToken);
+        await using (connection)
+        await using (tx)
+        {
+            var booking = await SettleAsync(tx, bookingId, outcome);
+            await tx.CommitAsync(cancellationToken);
+            if (booking is not null) holdChanges.Notify(booking.HoldId);
+            return booking;
+        }
+    }
+
+    /// <summary><see cref="SettleAsync(Guid, ChargeOutcome, CancellationToken)"/> inside the caller's transaction (the payment-event consumer's inbox transaction).</summary>
+    public async Task<BookingRow?> SettleAsync(NpgsqlTransaction tx, Guid bookingId, ChargeOutcome outcome)
+    {
+        var booking = await BookingsStore.LockAsync(tx, bookingId);
+        if (booking is null) return null;
+        var now = Now;
+        switch (outcome)
+        {
+            case ChargeOutcome.Paid paid when booking.Status == BookingStates.Pending:
+                booking.PaymentId = paid.PaymentId == Guid.Empty ? null : paid.PaymentId;
+                var tickets = await TicketsAsync(tx, booking);
+                // The claims must still be this hold's (they are unless the booking outlived its claims, e.g. the
+                // service was down past deadline + grace and someone else took a place): then it cannot be confirmed.
+                var expected = booking.ShowId is not null ? tickets.Count : 1;
+                if (await HoldClaims.MakePermanentAsync(tx, booking.HoldId) < expected)
+                {
+                    logger.LogWarning("Booking {BookingId} was paid after its places were lost; failing and refunding it", booking.Id);
+                    booking.Status = BookingStates.Failed;
+                    booking.FailureReason = "HOLD_EXPIRED";
+                    await BookingsStore.MarkFailedAsync(tx, booking, now);
+                    if (booking.PaymentId is { } lost) await BookingsStore.RequestLateRefundAsync(tx, booking, lost, paid.Amount);
+                    break;
+                }
+                booking.Status = BookingStates.Confirmed;
+                booking.ConfirmTime = now;
+                await BookingsStore.MarkConfirmedAsync(tx, booking, tickets);
+                break;
+            case ChargeOutcome.Paid paid when booking.Status == BookingStates.Failed && paid.PaymentId != Guid.Empty && booking.RefundTaskId is null:
+                logger.LogWarning("Payment {PaymentId} arrived for booking {BookingId}, which had failed ({Reason}); refunding it", paid.PaymentId, booking.Id, booking.FailureReason);
+                await BookingsStore.RequestLateRefundAsync(tx, booking, paid.PaymentId, paid.Amount);
+                break;
+            case ChargeOutcome.Refused refused when booking.Status == BookingStates.Pending:
+                booking.Status = BookingStates.Failed;
+                booking.FailureReason = refused.Reason;
+                booking.PaymentId = refused.PaymentId;
+                await BookingsStore.MarkFailedAsync(tx, booking, now);
+                break;
+        }
+        return booking;
+    }
+
+    /// <summary>Fails a PENDING booking whose deadline passed (PAYMENT_TIMEOUT); a payment arriving later is refunded.</summary>
+    public async Task<BookingRow?> ExpireAsync(Guid bookingId, CancellationToken cancellationToken)
+    {
+        var (connection, tx) = await store.BeginAsync(cancellationToken);
+        await using (connection)
+        await using (tx)
+        {
+            var booking = await BookingsStore.LockAsync(tx, bookingId);
+            if (booking is null || booking.Status != BookingStates.Pending || booking.Deadline > Now) return booking;
+            booking.Status = BookingStates.Failed;
+            booking.FailureReason = "PAYMENT_TIMEOUT";
+            await BookingsStore.MarkFailedAsync(tx, booking, Now);
+            await tx.CommitAsync(cancellationToken);
+            return booking;
+        }
+    }
+
+    /// <summary>Asks payment (queue task) to settle the charge of a booking still PENDING.</summary>
+    public async Task RequestChargeAsync(Guid bookingId, CancellationToken cancellationToken)
+    {
+        var (connection, tx) = await store.BeginAsync(cancellationToken);
+        await using (connection)
+        await using (tx)
+        {
+            var booking = await BookingsStore.LockAsync(tx, bookingId);
+            if (booking is null || booking.Status != BookingStates.Pending) return;
+            if (!Guid.TryParse(booking.UserId, out _))
+            {
+                // Payment knows only uuid users: it cannot have charged this one.
+                booking.Status = BookingStates.Failed;
+                booking.FailureReason = "PAYMENT_USER_UNKNOWN";
+                await BookingsStore.MarkFailedAsync(tx, booking, Now);
+            }
+            else
+            {
+                await BookingsStore.RequestChargeAsync(tx, booking, Now);
+            }
+            await tx.CommitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyList<TicketRow>> TicketsAsync(NpgsqlTransaction tx, BookingRow booking)
+    {
+        var tickets = new List<TicketRow>();
+        if (booking.ShowId is not null)
+        {
+            foreach (var seat in await BookingsStore.HoldSeatsAsync(tx.Connection!, booking.HoldId, tx))
+                tickets.Add(new TicketRow { Id = Guid.CreateVersion7(), BookingId = booking.Id, SeatId = seat.SeatId, RowLabel = seat.RowLabel, Label = seat.Label, Position = tickets.Count });
+        }
+        else
+        {
+            for (var i = 0; i < (booking.Quantity ?? 1); i++)
+                tickets.Add(new TicketRow { Id = Guid.CreateVersion7(), BookingId = booking.Id, Label = $"place {i + 1}", Position = i });
+        }
+        foreach (var ticket in tickets) ticket.Code = await codes.SignAsync(ticket.Id, booking.Id, CancellationToken.None);
+        return tickets;
+    }
+
+    private async Task<BookingRow?> LoadAsync(Guid id, CancellationToken cancellationToken) => (await store.FindAsync(id, cancellationToken))?.Booking;
+
+    /// <summary>"The same checkout": SHA-256 over the hold, the payment method and the coupon.</summary>
+    private static byte[] Fingerprint(CheckoutCommand c) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{c.HoldId:N}|{c.PaymentMethodId:N}|{c.CouponCode}"));
+}
