@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Mesh.Hosting.Orchestration;
+using Mesh.Hosting.Processes;
 
 namespace Mesh.Hosting;
 
@@ -146,6 +147,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     public async Task<int> RunAsync(CancellationToken ct = default)
     {
         var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The orderly stop below handles the signals; the registry's own handler would kill the servers under the services.
+        using var signalOwnership = ChildProcessRegistry.DeferSignalsToOwner();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Cancel(stopping); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Cancel(stopping); });
         var view = new StartupView(this);
