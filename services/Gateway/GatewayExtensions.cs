@@ -51,6 +51,7 @@ public static class GatewayExtensions
         var authOptions = builder.Configuration.GetSection(EdgeAuthOptions.SectionName).Get<EdgeAuthOptions>() ?? new EdgeAuthOptions();
         var rateOptions = builder.Configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
         builder.Services.AddSingleton(gatewayOptions);
+        builder.Services.AddSingleton(new TrustedProxies(gatewayOptions.TrustedProxies));
         builder.Services.AddSingleton(authOptions);
         builder.Services.AddSingleton(rateOptions);
 
@@ -100,15 +101,17 @@ public static class GatewayExtensions
 
     public static WebApplication MapGateway(this WebApplication app)
     {
+        app.UseMiddleware<ForwardedClientMiddleware>(); // first: everything after it sees the real client address
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseCors();
-        app.UseSwaggerUI(ui =>
+        // Only /docs requests enter the Swagger UI middleware: REST calls skip its per-request work.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/docs"), docs => docs.UseSwaggerUI(ui =>
         {
             ui.RoutePrefix = "docs";
             ui.DocumentTitle = "Mesh REST API";
             ui.SwaggerEndpoint("/openapi.json", "Mesh REST API");
-        });
+        }));
         app.MapGet("/openapi.json", (OpenApiDocument document) => Results.Text(document.Json, "application/json; charset=utf-8"));
         app.MapHealthEndpoints();
         var endpoint = app.Services.GetRequiredService<TranscodingEndpoint>();

@@ -1,4 +1,5 @@
 // The REST edge: every route comes from the google.api.http rules of the services registered below.
+Mesh.Gateway.GatewayProcess.ConfigureBufferPool(); // first: the runtime reads it once, at the pool's first use
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGateway(services =>

@@ -22,7 +22,8 @@ public static class CallMetadata
         if (RequestIdMiddleware.Get(context) is { } id) metadata.Add("x-request-id", id);
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.Length > 0) metadata.Add("authorization", authorization);
-        // The caller's address as the edge saw it (never a client-sent header): per-IP limits behind the edge need it.
+        // The caller's address: the connection's, or the forwarded one behind a trusted proxy (ForwardedClientMiddleware),
+        // never one a client could pick itself. Per-IP limits behind the edge need it.
         if (context.Connection.RemoteIpAddress is { } ip) metadata.Add("x-forwarded-for", ip.ToString());
         return metadata;
     }

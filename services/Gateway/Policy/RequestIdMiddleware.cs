@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Diagnostics;
 
 namespace Mesh.Gateway.Policy;
@@ -18,12 +19,38 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
         context.Items[Header] = id;
         context.Response.Headers[Header] = id;
         Activity.Current?.SetTag("http.request_id", id);
-        using (logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = id }))
+        using (logger.BeginScope(new RequestIdScope(id)))
             await next(context);
     }
 
     public static string? Get(HttpContext context) => context.Items[Header] as string;
 
-    private static bool IsValid(string id) =>
-        id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+    private static bool IsValid(string id)
+    {
+        if (id.Length is 0 or > 128) return false;
+        foreach (var c in id)
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.' or ':')) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// The log scope {RequestId = id} as one small object: it is created for every request, so not a dictionary.
+    /// Loggers read scopes as key/value lists; ToString is what a plain text logger prints.
+    /// </summary>
+    private sealed class RequestIdScope(string id) : IReadOnlyList<KeyValuePair<string, object>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object> this[int index] =>
+            index == 0 ? new KeyValuePair<string, object>("RequestId", id) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"RequestId:{id}";
+    }
 }

@@ -16,6 +16,8 @@ public sealed class ResponseWriter
     public const string EventStream = "text/event-stream";
     public const string NdJson = "application/x-ndjson";
 
+    private const int DirectWriteLimit = 32 * 1024;
+
     private readonly JsonFormatter _formatter;
     private readonly JsonFormatter _withDefaults;
 
@@ -101,10 +103,23 @@ public sealed class ResponseWriter
         return document.RootElement.TryGetProperty(field.JsonName, out var value) ? value.GetRawText() : "null";
     }
 
+    /// <summary>
+    /// The JSON encoded straight into the response pipe with its Content-Length: no intermediate byte array, and
+    /// HTTP/1.1 needs no chunked framing (HTTP/2 can end the stream with the data frame).
+    /// </summary>
     private static Task WriteJsonAsync(HttpContext context, string json)
     {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted);
+        var response = context.Response;
+        response.ContentType = "application/json; charset=utf-8";
+        var length = Encoding.UTF8.GetByteCount(json);
+        response.ContentLength = length;
+        // Large documents go through the chunking writer rather than asking the pipe for one huge buffer.
+        if (length > DirectWriteLimit) return response.WriteAsync(json, Encoding.UTF8, context.RequestAborted);
+        var writer = response.BodyWriter;
+        var written = Encoding.UTF8.GetBytes(json, writer.GetSpan(length));
+        writer.Advance(written);
+        var flush = writer.FlushAsync(context.RequestAborted);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
     }
 
     private static async Task WriteRawAsync(HttpContext context, HttpBody body)

@@ -152,6 +152,12 @@ public sealed class GatewayOptions
     /// <summary>Origins allowed to call from browsers (CORS). Empty: no cross-origin access.</summary>
     public List<string> CorsOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Proxies in front of the edge whose X-Forwarded-For is believed (addresses or networks such as "10.0.0.0/8").
+    /// Empty (the default): the header is ignored and the connection's address is the client's.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Put the exception into the body of an edge bug's 500 (development and tests only; never in production).</summary>
     public bool IncludeExceptionDetails { get; set; }
 }
