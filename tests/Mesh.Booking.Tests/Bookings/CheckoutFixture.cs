@@ -115,16 +115,8 @@ public class CheckoutFixture : IAsyncLifetime
         Payment = new Payments.PaymentsClient(PaymentChannel);
         if (!HostBooking) return;
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        var builder = InProcessService.CreateBuilder(typeof(BookingApi), new Dictionary<string, string?>
         {
-            ApplicationName = typeof(BookingApi).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
             ["ConnectionStrings:bookingdb"] = BookingDb,
             ["ConnectionStrings:messaging"] = await BookingMessagingAsync(Messaging),
             ["services:catalog:grpc:0"] = CatalogAddress.ToString(),
@@ -137,7 +129,6 @@ public class CheckoutFixture : IAsyncLifetime
             ["Mesh:Auth:Keys:0:Kid"] = "test",
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TimeProvider>(Clock);
         builder.AddServiceDefaults();
         builder.AddBooking();
@@ -160,16 +151,9 @@ public class CheckoutFixture : IAsyncLifetime
     /// <summary>Starts payment (again) — on the port it had before, so booking's configured address reaches it.</summary>
     public async Task StartPaymentAsync()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(Mesh.Payment.PaymentsApi).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = InProcessService.CreateBuilder(typeof(Mesh.Payment.PaymentsApi), new Dictionary<string, string?>
         {
             [ServiceEndpoints.GrpcPortKey] = _paymentPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
             ["ConnectionStrings:paymentdb"] = PaymentDb,
             ["ConnectionStrings:messaging"] = Messaging,
             ["Payment:MaintenanceInterval"] = "01:00:00",
@@ -177,7 +161,6 @@ public class CheckoutFixture : IAsyncLifetime
             ["Mesh:Auth:Keys:0:Kid"] = "test",
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
         builder.AddPayment();
         builder.AddOutboxRelay("messaging");
@@ -200,14 +183,9 @@ public class CheckoutFixture : IAsyncLifetime
 
     private WebApplication BuildCatalog()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = InProcessService.CreateBuilder(null, new Dictionary<string, string?>
         {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(Catalog);
         var app = builder.Build();
@@ -217,19 +195,13 @@ public class CheckoutFixture : IAsyncLifetime
 
     private WebApplication BuildGateway(Uri booking)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(EdgeAuthentication).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = InProcessService.CreateBuilder(typeof(EdgeAuthentication), new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
             ["services:booking:grpc:0"] = booking.ToString(),
             ["Gateway:Auth:Keys:0:Kid"] = "test",
             ["Gateway:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddGateway(services => services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking"));
         var app = builder.Build();
         app.MapGateway();

@@ -55,14 +55,9 @@ public class BookingFixture(TestServers servers) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var catalogBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        catalogBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var catalogBuilder = InProcessService.CreateBuilder(null, new Dictionary<string, string?>
         {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
         });
-        catalogBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         catalogBuilder.AddServiceDefaults();
         catalogBuilder.Services.AddSingleton(Catalog);
         _catalog = catalogBuilder.Build();
@@ -72,23 +67,14 @@ public class BookingFixture(TestServers servers) : IAsyncLifetime
 
         // A bounded pool that waits long: 500 concurrent holds queue for connections instead of failing.
         ConnectionString = await Data.PostgresConnectionStringAsync() + ";Maximum Pool Size=30;Timeout=60";
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        var builder = InProcessService.CreateBuilder(typeof(BookingApi), new Dictionary<string, string?>
         {
-            ApplicationName = typeof(BookingApi).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
             ["ConnectionStrings:bookingdb"] = ConnectionString,
             ["services:catalog:grpc:0"] = catalogAddress.ToString(),
             ["Booking:MaxActiveHoldsPerUser"] = MaxActiveHolds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mesh:Auth:Keys:0:Kid"] = "test",
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TimeProvider>(Clock);
         builder.AddServiceDefaults();
         builder.AddBooking();
@@ -102,19 +88,13 @@ public class BookingFixture(TestServers servers) : IAsyncLifetime
         Channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
         Client = new Mesh.Booking.V1.Booking.BookingClient(Channel);
 
-        var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(EdgeAuthentication).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        gatewayBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var gatewayBuilder = InProcessService.CreateBuilder(typeof(EdgeAuthentication), new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
             ["services:booking:grpc:0"] = endpoints.GrpcAddress.ToString(),
             ["Gateway:Auth:Keys:0:Kid"] = "test",
             ["Gateway:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        gatewayBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         gatewayBuilder.AddGateway(services => services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking"));
         _gateway = gatewayBuilder.Build();
         _gateway.MapGateway();

@@ -39,12 +39,8 @@ public sealed class SeatMapFixture(TestServers servers) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var catalogBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(Mesh.Catalog.CatalogApi).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
-        catalogBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var catalogBuilder = InProcessService.CreateBuilder(typeof(Mesh.Catalog.CatalogApi), new Dictionary<string, string?>
         {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
             ["ConnectionStrings:catalogdb"] = await CatalogData.PostgresConnectionStringAsync(),
             ["ConnectionStrings:cache"] = await CatalogData.RedisConnectionStringAsync(),
             ["Catalog:RedisKeyPrefix"] = CatalogData.RedisKeyPrefix,
@@ -54,7 +50,6 @@ public sealed class SeatMapFixture(TestServers servers) : IAsyncLifetime
             ["Mesh:Auth:Keys:0:Kid"] = "test",
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        catalogBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         catalogBuilder.AddServiceDefaults();
         catalogBuilder.AddCatalog();
         catalogBuilder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
@@ -66,18 +61,13 @@ public sealed class SeatMapFixture(TestServers servers) : IAsyncLifetime
         var catalogAddress = _catalog.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress;
 
         BookingConnectionString = await BookingData.PostgresConnectionStringAsync();
-        var bookingBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(BookingApi).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
-        bookingBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var bookingBuilder = InProcessService.CreateBuilder(typeof(BookingApi), new Dictionary<string, string?>
         {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
             ["ConnectionStrings:bookingdb"] = BookingConnectionString,
             ["services:catalog:grpc:0"] = catalogAddress.ToString(),
             ["Mesh:Auth:Keys:0:Kid"] = "test",
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        bookingBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         bookingBuilder.AddServiceDefaults();
         bookingBuilder.AddBooking();
         _booking = bookingBuilder.Build();
@@ -88,13 +78,11 @@ public sealed class SeatMapFixture(TestServers servers) : IAsyncLifetime
         var bookingAddress = _booking.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress;
         _catalog.Configuration["services:booking:grpc:0"] = bookingAddress.ToString();
 
-        var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(EdgeAuthentication).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
-        gatewayBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var gatewayBuilder = InProcessService.CreateBuilder(typeof(EdgeAuthentication), new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
             ["services:catalog:grpc:0"] = catalogAddress.ToString(),
         });
-        gatewayBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         gatewayBuilder.AddGateway(services => services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog"));
         _gateway = gatewayBuilder.Build();
         _gateway.MapGateway();

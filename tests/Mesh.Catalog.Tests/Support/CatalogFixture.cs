@@ -53,16 +53,8 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         ConnectionString = await Data.PostgresConnectionStringAsync();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        var builder = InProcessService.CreateBuilder(typeof(CatalogApi), new Dictionary<string, string?>
         {
-            ApplicationName = typeof(CatalogApi).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
             ["ConnectionStrings:catalogdb"] = ConnectionString,
             ["ConnectionStrings:cache"] = await Data.RedisConnectionStringAsync(),
             ["Catalog:RedisKeyPrefix"] = Data.RedisKeyPrefix,

@@ -111,23 +111,14 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
 
     private async Task StartServiceAsync()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        var builder = InProcessService.CreateBuilder(typeof(PaymentsApi), new Dictionary<string, string?>
         {
-            ApplicationName = typeof(PaymentsApi).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
-            [HostingExtensions.DrainTimeoutKey] = "00:00:01",
             ["ConnectionStrings:paymentdb"] = await Data.PostgresConnectionStringAsync(),
             ["ConnectionStrings:messaging"] = await Data.RabbitMqConnectionStringAsync(), // refund tasks consume from it
             ["Payment:MaintenanceInterval"] = "01:00:00",
             ["Mesh:Auth:Keys:0:Kid"] = TestTokens.KeyId,
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
         builder.AddPayment();
         builder.Services.AddSingleton<TimeProvider>(Clock);
