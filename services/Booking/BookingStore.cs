@@ -111,6 +111,23 @@ public sealed class BookingStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<CreateHoldOutcome> CreateSlotHoldAsync(HoldRow hold, int capacity, int maxActiveHolds, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryCreateSlotHoldAsync(hold, capacity, maxActiveHolds, cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == DeadlockDetected && attempt < 3)
+            {
+                // This locks the slot's counter and then deletes its expired claims; the sweeper and releases delete
+                // claims first and the trigger then updates the counter — the opposite order. PostgreSQL breaks
+                // such a cycle by failing one side; the retry runs after the other side committed.
+            }
+        }
+    }
+
+    private async Task<CreateHoldOutcome> TryCreateSlotHoldAsync(HoldRow hold, int capacity, int maxActiveHolds, CancellationToken cancellationToken)
+    {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = hold.CreateTime;

@@ -19,12 +19,15 @@ public static class HoldClaims
              + await connection.ExecuteAsync("UPDATE slot_claims SET expires_at = 'infinity' WHERE hold_id = @holdId", new { holdId }, transaction);
     }
 
-    /// <summary>Keeps the hold's claims until <paramref name="until"/> (e.g. while a checkout waits for payment).</summary>
-    public static async Task ExtendAsync(NpgsqlTransaction transaction, Guid holdId, DateTime until)
+    /// <summary>
+    /// Keeps the hold's claims until <paramref name="until"/> (e.g. while a checkout waits for payment). Returns how
+    /// many claim rows it kept, so a caller can tell that claims it expected are gone.
+    /// </summary>
+    public static async Task<int> ExtendAsync(NpgsqlTransaction transaction, Guid holdId, DateTime until)
     {
         var connection = transaction.Connection!;
-        await connection.ExecuteAsync("UPDATE seat_claims SET expires_at = @until WHERE hold_id = @holdId", new { holdId, until }, transaction);
-        await connection.ExecuteAsync("UPDATE slot_claims SET expires_at = @until WHERE hold_id = @holdId", new { holdId, until }, transaction);
+        return await connection.ExecuteAsync("UPDATE seat_claims SET expires_at = @until WHERE hold_id = @holdId", new { holdId, until }, transaction)
+             + await connection.ExecuteAsync("UPDATE slot_claims SET expires_at = @until WHERE hold_id = @holdId", new { holdId, until }, transaction);
     }
 
     /// <summary>Frees the hold's seats or places at once.</summary>

@@ -9,6 +9,8 @@ namespace Mesh.Catalog;
 public sealed partial class CatalogApi
 {
     private static readonly string[] ProductPaths = ["name", "description", "category", "price_minor", "currency", "stock", "active"];
+    // An empty mask leaves stock alone: a full body read before reservations were made must not put their stock back.
+    private static readonly string[] ProductPathsWithoutStock = [.. ProductPaths.Where(p => p != "stock")];
     private const int MaxReservationLines = 50;
 
     public override async Task<Product> CreateProduct(CreateProductRequest request, ServerCallContext context)
@@ -63,7 +65,7 @@ public sealed partial class CatalogApi
         var id = FieldViolations.RequireUuid("id", request.Id);
         var violations = new FieldViolations();
         if (request.Product is null) violations.Add("product", "is required").ThrowIfAny();
-        var mask = UpdateMask.Parse(request.UpdateMask, ProductPaths, violations);
+        var mask = UpdateMask.Parse(request.UpdateMask, ProductPaths, violations, ProductPathsWithoutStock);
         violations.ThrowIfAny();
 
         var existing = await store.FindProductAsync(id) ?? throw NotFound("product", request.Id);

@@ -116,6 +116,26 @@ public sealed class ProductTests(CatalogFixture fixture) : IClassFixture<Catalog
     }
 
     [Fact]
+    public async Task A_full_body_edit_without_a_mask_leaves_stock_to_reservations()
+    {
+        var (_, product) = await ProductBuilders.CreateAsync(fixture, fixture.AsPartnerA, stock: 10);
+        var readBefore = await Client.GetProductAsync(new GetProductRequest { Id = product.Id }, cancellationToken: Ct);
+        await Client.ReserveProductStockAsync(ProductBuilders.Reserve(Guid.NewGuid(), (product.Id, 3)), fixture.AsCustomer, cancellationToken: Ct);
+
+        // The partner sends back the whole product as read (stock 10) with a new name and no mask.
+        readBefore.Name = "Popcorn XL";
+        var updated = await Client.UpdateProductAsync(new UpdateProductRequest { Id = product.Id, Product = readBefore }, fixture.AsPartnerA, cancellationToken: Ct);
+        Assert.Equal(("Popcorn XL", 7L), (updated.Name, updated.Stock));
+
+        // Naming stock sets it (a restock).
+        var restocked = await Client.UpdateProductAsync(new UpdateProductRequest
+        {
+            Id = product.Id, Product = new Product { Stock = 50 }, UpdateMask = new FieldMask { Paths = { "stock" } },
+        }, fixture.AsPartnerA, cancellationToken: Ct);
+        Assert.Equal(50L, restocked.Stock);
+    }
+
+    [Fact]
     public async Task Edits_that_do_not_name_stock_never_undo_concurrent_reservations()
     {
         var (_, product) = await ProductBuilders.CreateAsync(fixture, fixture.AsPartnerA, stock: 100);

@@ -60,7 +60,11 @@ public sealed class BookingsStore(NpgsqlDataSource db)
         tx.Connection!.QuerySingleOrDefaultAsync<BookingRow?>($"SELECT {Columns} FROM bookings WHERE id = @id FOR UPDATE", new { id }, tx);
 
     /// <summary>TX1 of a checkout: the PENDING booking, the hold marked as booked, its claims kept until <paramref name="claimsUntil"/>.</summary>
-    public static async Task InsertPendingAsync(NpgsqlTransaction tx, BookingRow b, DateTime claimsUntil)
+    /// <summary>
+    /// Writes the PENDING booking, marks its hold and keeps the hold's claims until <paramref name="claimsUntil"/>.
+    /// False when some of the hold's claims are gone (deleted as expired meanwhile): the caller rolls back.
+    /// </summary>
+    public static async Task<bool> InsertPendingAsync(NpgsqlTransaction tx, BookingRow b, DateTime claimsUntil)
     {
         await tx.Connection!.ExecuteAsync($"""
             INSERT INTO bookings (id, hold_id, user_id, status, show_id, service_id, slot_start, quantity, starts_at, amount_minor,
@@ -69,7 +73,11 @@ public sealed class BookingsStore(NpgsqlDataSource db)
                 @DiscountMinor, @Currency, @PaymentMethodId, @IdempotencyKey, @RequestHash, @CreateTime, @Deadline)
             """, b, tx);
         await tx.Connection!.ExecuteAsync("UPDATE holds SET booking_id = @Id WHERE id = @HoldId", b, tx);
-        await HoldClaims.ExtendAsync(tx, b.HoldId, claimsUntil);
+        // A seat hold has one claim per held seat; a slot hold one claim for its places.
+        var expected = b.ShowId is not null
+            ? await tx.Connection!.ExecuteScalarAsync<int>("SELECT count(*) FROM hold_seats WHERE hold_id = @HoldId", b, tx)
+            : 1;
+        return await HoldClaims.ExtendAsync(tx, b.HoldId, claimsUntil) == expected;
     }
 
     /// <summary>PENDING → CONFIRMED (its claims already made permanent by the caller): the tickets are stored, BookingConfirmed is written.</summary>

@@ -39,16 +39,22 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
         var booking = await BeginAsync(command, hash, startsAt, discount, cancellationToken);
         if (booking.Status != BookingStates.Pending) return booking;
 
-        if (booking.AmountMinor == 0) return await SettleAsync(booking.Id, new ChargeOutcome.Paid(Guid.Empty, 0), cancellationToken) ?? booking;
+        if (booking.AmountMinor == 0) return await SettleAsync(booking.Id, NothingToPay(booking), CancellationToken.None) ?? booking;
         var outcome = await charges.ChargeAsync(booking, command.Authorization, CancellationToken.None);
-        return await SettleAsync(booking.Id, outcome, cancellationToken) ?? booking;
+        // Not the caller's token: a client leaving now must not leave a paid booking PENDING until recovery.
+        return await SettleAsync(booking.Id, outcome, CancellationToken.None) ?? booking;
     }
+
+    /// <summary>A booking of nothing to pay (free seats) is settled as paid without a payment.</summary>
+    private static ChargeOutcome.Paid NothingToPay(BookingRow booking) => new(Guid.Empty, 0, booking.Currency);
 
     private async Task<DateTime> StartOfAsync(CheckoutHoldRow hold, CancellationToken cancellationToken)
     {
         if (hold.SlotStart is { } slot) return slot;
         var show = await catalog.FindAsync(hold.ShowId!.Value, cancellationToken);
         if (show?.Show.StartTime is not { } start) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "no longer exists");
+        // Cancelled after the hold was made: no booking of a cancelled show.
+        if (show.Show.Status == Catalog.V1.ShowStatus.Cancelled) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "is cancelled");
         return start.ToDateTime();
     }
 
@@ -67,7 +73,14 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
                         return CryptographicOperations.FixedTimeEquals(byKey.RequestHash, hash) ? byKey : throw BookingErrors.KeyReused();
                     var hold = await BookingsStore.LockHoldAsync(tx, command.HoldId);
                     if (hold is null || hold.UserId != command.UserId) throw HoldErrors.HoldNotFound(command.HoldId.ToString());
-                    if (await BookingsStore.FindByHoldAsync(tx, command.HoldId) is { } byHold) return byHold; // one booking per hold
+                    if (await BookingsStore.FindByHoldAsync(tx, command.HoldId) is { } byHold)
+                    {
+                        // One booking per hold. The same key racing in with another request (a different card)
+                        // missed FindByKey above; it is still a reused key.
+                        if (command.IdempotencyKey is { } raced && byHold.IdempotencyKey == raced && !CryptographicOperations.FixedTimeEquals(byHold.RequestHash, hash))
+                            throw BookingErrors.KeyReused();
+                        return byHold;
+                    }
                     var now = Now;
                     if (hold.ReleasedAt is not null) throw BookingErrors.HoldNotActive(hold.Id, "released");
                     if (hold.ExpiresAt <= now) throw BookingErrors.HoldNotActive(hold.Id, "expired");
@@ -85,7 +98,10 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
                     };
                     // Never shorter than the hold itself gave: the places stay claimed at least until the deadline has been acted on.
                     var claimsUntil = booking.Deadline + options.CheckoutClaimGrace;
-                    await BookingsStore.InsertPendingAsync(tx, booking, claimsUntil > hold.ExpiresAt ? claimsUntil : hold.ExpiresAt);
+                    // The claims must still be there: another transaction may have deleted them as expired between
+                    // the hold's expiry check above (this replica's clock) and now. No places, no charge.
+                    if (!await BookingsStore.InsertPendingAsync(tx, booking, claimsUntil > hold.ExpiresAt ? claimsUntil : hold.ExpiresAt))
+                        throw BookingErrors.HoldNotActive(hold.Id, "expired");
                     await tx.CommitAsync(cancellationToken);
                     holdChanges.Notify(hold.Id); // WatchHold streams see BOOKED at once
                     return booking;
@@ -125,6 +141,12 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
         var now = Now;
         switch (outcome)
         {
+            case ChargeOutcome.Paid paid when !IsThisBookingsCharge(booking, paid):
+                // A payment made under this booking's id as idempotency key but not for its amount (the user paying
+                // something else with that key by hand): not this booking's money. Left for reconciliation.
+                logger.LogWarning("Payment {PaymentId} ({Amount} {Currency}) names booking {BookingId} ({Expected} {ExpectedCurrency}) but is not its charge; ignored",
+                    paid.PaymentId, paid.Amount, paid.Currency, booking.Id, booking.AmountMinor, booking.Currency);
+                break;
             case ChargeOutcome.Paid paid when booking.Status == BookingStates.Pending:
                 booking.PaymentId = paid.PaymentId == Guid.Empty ? null : paid.PaymentId;
                 var tickets = await TicketsAsync(tx, booking);
@@ -158,6 +180,9 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
         return booking;
     }
 
+    private static bool IsThisBookingsCharge(BookingRow booking, ChargeOutcome.Paid paid) =>
+        paid.Amount == booking.AmountMinor && string.Equals(paid.Currency, booking.Currency, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Fails a PENDING booking whose deadline passed (PAYMENT_TIMEOUT); a payment arriving later is refunded.</summary>
     public async Task<BookingRow?> ExpireAsync(Guid bookingId, CancellationToken cancellationToken)
     {
@@ -184,7 +209,12 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
         {
             var booking = await BookingsStore.LockAsync(tx, bookingId);
             if (booking is null || booking.Status != BookingStates.Pending) return;
-            if (!Guid.TryParse(booking.UserId, out _))
+            if (booking.AmountMinor == 0)
+            {
+                // Nothing to charge (payment refuses zero amounts): settle it as paid.
+                await SettleAsync(tx, booking.Id, NothingToPay(booking));
+            }
+            else if (!Guid.TryParse(booking.UserId, out _))
             {
                 // Payment knows only uuid users: it cannot have charged this one.
                 booking.Status = BookingStates.Failed;

@@ -6,8 +6,8 @@ namespace Mesh.Booking.Bookings;
 /// <summary>What a charge attempt came to, from booking's point of view.</summary>
 public abstract record ChargeOutcome
 {
-    /// <summary>Captured: the booking can be confirmed.</summary>
-    public sealed record Paid(Guid PaymentId, long Amount) : ChargeOutcome;
+    /// <summary>Captured: the booking can be confirmed (if it is this booking's charge: same amount and currency).</summary>
+    public sealed record Paid(Guid PaymentId, long Amount, string Currency) : ChargeOutcome;
 
     /// <summary>A final refusal (declined, no such method, …): the booking fails with <paramref name="Reason"/>.</summary>
     public sealed record Refused(string Reason, Guid? PaymentId) : ChargeOutcome;
@@ -61,7 +61,7 @@ public sealed class PaymentCharges(Payments.PaymentsClient payments, BookingOpti
 
     public static ChargeOutcome Classify(Mesh.Payment.V1.Payment payment) => payment.Status switch
     {
-        PaymentStatus.Succeeded => new ChargeOutcome.Paid(Guid.Parse(payment.Id), payment.AmountCaptured),
+        PaymentStatus.Succeeded => new ChargeOutcome.Paid(Guid.Parse(payment.Id), payment.AmountCaptured, payment.Currency),
         PaymentStatus.Failed => new ChargeOutcome.Refused(payment.FailureCode is { Length: > 0 } code ? code.ToUpperInvariant() : "PAYMENT_FAILED", Guid.Parse(payment.Id)),
         _ => new ChargeOutcome.Unknown(payment.Status.ToString()),
     };

@@ -48,7 +48,7 @@ public sealed class PaymentEventsConsumer(NpgsqlDataSource db, CheckoutSaga saga
         // PaymentId is empty when payment refused the task before any payment existed (e.g. an unknown card).
         Guid? paymentId = payment.PaymentId == Guid.Empty ? null : payment.PaymentId;
         ChargeOutcome outcome = message.Type == BookingMessages.PaymentSucceededType
-            ? new ChargeOutcome.Paid(payment.PaymentId, payment.Amount)
+            ? new ChargeOutcome.Paid(payment.PaymentId, payment.Amount, payment.Currency)
             : new ChargeOutcome.Refused(payment.FailureCode is { Length: > 0 } code ? code.ToUpperInvariant() : "PAYMENT_FAILED", paymentId);
         // Another user's key that happens to name a booking is not this booking's payment.
         var current = await BookingsStore.LockAsync(transaction, bookingId);

@@ -117,6 +117,22 @@ public sealed class CheckoutTests(CheckoutFixture fixture) : IClassFixture<Check
     }
 
     [Fact]
+    public async Task A_show_cancelled_after_the_hold_cannot_be_checked_out_and_nothing_is_charged()
+    {
+        var (show, seats) = fixture.AddShow();
+        var alice = await fixture.NewCustomerAsync();
+        var hold = await HoldAsync(alice, show, seats[6]);
+        fixture.Catalog.CancelShow(show);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.CheckoutAsync(new CheckoutRequest { HoldId = hold.Id, PaymentMethodId = alice.CardId }, alice.Bearer, cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal("SHOW_NOT_BOOKABLE", Errors.Reason(refused));
+        Assert.Equal(0L, await fixture.BookingScalarAsync<long>("SELECT count(*) FROM bookings WHERE hold_id = @h", new { h = Guid.Parse(hold.Id) }));
+    }
+
+    [Fact]
     public async Task A_coupon_is_refused_until_discounts_exist_and_nothing_is_written()
     {
         var (show, seats) = fixture.AddShow();

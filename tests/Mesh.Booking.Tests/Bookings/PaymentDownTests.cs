@@ -1,4 +1,5 @@
 using Mesh.Booking.V1;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Booking.Tests.Bookings;
 
@@ -51,6 +52,31 @@ public sealed class PaymentDownTests(CheckoutFixture fixture) : IClassFixture<Ch
         Assert.Single(settled.Tickets);
         Assert.Equal((1L, settled.AmountMinor, 0L), await fixture.PaymentsForAsync(settled.Id));
         Assert.Equal(1L, await fixture.BookingScalarAsync<long>("SELECT count(*) FROM seat_claims WHERE hold_id = @h AND expires_at = 'infinity'", new { h = Guid.Parse(settled.HoldId) }));
+    }
+
+    [Fact]
+    public async Task A_payment_of_another_amount_under_the_bookings_id_does_not_confirm_it()
+    {
+        var (show, seats) = fixture.AddShow();
+        var alice = await fixture.NewCustomerAsync();
+        var pending = await CheckoutWhilePaymentIsDownAsync(alice, show, seats[0]);
+        await fixture.StartPaymentAsync();
+
+        // Alice pays 1 cent by hand under the booking's id as idempotency key: it names the booking but is not its charge.
+        var foreign = await fixture.Payment.CreatePaymentAsync(new Mesh.Payment.V1.CreatePaymentRequest
+        {
+            PaymentMethodId = alice.CardId, Amount = 1, Currency = "EUR", Capture = true,
+        }, alice.WithKey(pending.Id), cancellationToken: Ct);
+        var saga = fixture.BookingServices.GetRequiredService<Mesh.Booking.Bookings.CheckoutSaga>();
+        var after = await saga.SettleAsync(Guid.Parse(pending.Id), new Mesh.Booking.Bookings.ChargeOutcome.Paid(Guid.Parse(foreign.Id), 1, "EUR"), Ct);
+        Assert.Equal(Mesh.Booking.Bookings.BookingStates.Pending, after!.Status);
+
+        // Recovery still ends it (the key now names another request, so payment refuses the booking's charge): never
+        // CONFIRMED for 1 cent, never left PENDING.
+        fixture.Clock.Advance(CheckoutFixture.ChargeTaskAfter + TimeSpan.FromSeconds(1));
+        var settled = await Eventually.UntilAsync(() => ReadAsync(alice, pending.Id), b => b.Status != BookingStatus.Pending, "the pending booking to settle");
+        Assert.Equal(BookingStatus.Failed, settled.Status);
+        Assert.Empty(settled.Tickets);
     }
 
     [Fact]
