@@ -144,6 +144,20 @@ public sealed class PaymentStore(NpgsqlDataSource db)
             """, new { now, limit })).AsList();
     }
 
+    /// <summary>
+    /// Records, in its own immediately committed transaction, when <paramref name="userId"/> first asked to cancel
+    /// subscription <paramref name="id"/> now, and returns that first time (null: no such subscription of the user).
+    /// A retry gets the first try's time back, so it prorates the same way.
+    /// </summary>
+    public async Task<DateTime?> RegisterCancelRequestAsync(Guid userId, Guid id, DateTime now)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<DateTime?>("""
+            UPDATE subscriptions SET cancel_request_time = coalesce(cancel_request_time, @now)
+            WHERE id = @id AND user_id = @userId RETURNING cancel_request_time
+            """, new { id, userId, now });
+    }
+
     public async Task<IReadOnlyList<InstalmentPlanRecord>> ListInstalmentPlansAsync(Guid userId)
     {
         await using var connection = await db.OpenConnectionAsync();
@@ -300,12 +314,28 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
     public Task<PlanRecord?> FindPlanAsync(string id) =>
         connection.QuerySingleOrDefaultAsync<PlanRecord>($"SELECT {PaymentStore.PlanColumns} FROM plans WHERE id = @id", new { id }, transaction);
 
-    /// <summary>Locks a subscription (<paramref name="userId"/> null: any owner, for the billing worker; skips rows another worker holds).</summary>
-    public Task<SubscriptionRecord?> LockSubscriptionAsync(Guid? userId, Guid id) =>
+    /// <summary>
+    /// Locks a subscription (<paramref name="userId"/> null: any owner, for the billing worker; skips rows another
+    /// worker holds unless <paramref name="wait"/>: settlement waits, as nothing holding a subscription waits for the
+    /// PROCESSING payment it settles).
+    /// </summary>
+    public Task<SubscriptionRecord?> LockSubscriptionAsync(Guid? userId, Guid id, bool wait = false) =>
         connection.QuerySingleOrDefaultAsync<SubscriptionRecord>(
             $"SELECT {PaymentStore.SubscriptionColumns} FROM subscriptions WHERE id = @id AND (@userId::uuid IS NULL OR user_id = @userId) FOR UPDATE" +
-            (userId is null ? " SKIP LOCKED" : ""),
+            (userId is null && !wait ? " SKIP LOCKED" : ""),
             new { id, userId }, transaction);
+
+    /// <summary>Which subscription charge a payment is (null: none) — how a settling payment finds the subscription waiting for it.</summary>
+    public Task<SubscriptionChargeLink?> FindSubscriptionChargeAsync(Guid paymentId) =>
+        connection.QuerySingleOrDefaultAsync<SubscriptionChargeLink>(
+            "SELECT subscription_id AS SubscriptionId, period_start AS PeriodStart, attempt, kind FROM subscription_charges WHERE payment_id = @paymentId",
+            new { paymentId }, transaction);
+
+    /// <summary>Which instalment a payment is (null: none).</summary>
+    public Task<InstalmentChargeLink?> FindInstalmentChargeAsync(Guid paymentId) =>
+        connection.QuerySingleOrDefaultAsync<InstalmentChargeLink>(
+            "SELECT instalment_plan_id AS InstalmentPlanId, instalment, attempt FROM instalment_charges WHERE payment_id = @paymentId",
+            new { paymentId }, transaction);
 
     public Task InsertSubscriptionAsync(SubscriptionRecord s) =>
         connection.ExecuteAsync("""
@@ -374,10 +404,10 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
             WHERE id = @Id
             """, p, transaction);
 
-    /// <summary>Locks an instalment plan for the scheduler or the charge consumer (null when another worker holds it).</summary>
-    public Task<InstalmentPlanRecord?> LockInstalmentPlanAsync(Guid id) =>
+    /// <summary>Locks an instalment plan for the scheduler or the charge consumer (null when another worker holds it, unless <paramref name="wait"/>: settlement).</summary>
+    public Task<InstalmentPlanRecord?> LockInstalmentPlanAsync(Guid id, bool wait = false) =>
         connection.QuerySingleOrDefaultAsync<InstalmentPlanRecord>(
-            $"SELECT {PaymentStore.InstalmentPlanColumns} FROM instalment_plans WHERE id = @id FOR UPDATE SKIP LOCKED", new { id }, transaction);
+            $"SELECT {PaymentStore.InstalmentPlanColumns} FROM instalment_plans WHERE id = @id FOR UPDATE" + (wait ? "" : " SKIP LOCKED"), new { id }, transaction);
 
     public Task RecordInstalmentChargeAsync(Guid planId, int instalment, int attempt, Guid paymentId) =>
         connection.ExecuteAsync("INSERT INTO instalment_charges (payment_id, instalment_plan_id, instalment, attempt) VALUES (@paymentId, @planId, @instalment, @attempt)",

@@ -102,9 +102,17 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
             async (unit, _) => ToProto(await processor.VoidAsync(unit, userId, id, context.CancellationToken)), context.CancellationToken);
     }
 
+    /// <summary>
+    /// Refunds are a merchant action: a customer refunding their own payment could, say, keep a booking's tickets and
+    /// get the money back. Staff (roles as the users service spells them in tokens) may refund any user's payment;
+    /// services ask through the refund-task queue (<see cref="Workers.RefundTasks"/>), not this RPC.
+    /// </summary>
+    private static readonly string[] RefundRoles = ["admin", "support_agent"];
+
     public override async Task<Refund> CreateRefund(CreateRefundRequest request, ServerCallContext context)
     {
-        var userId = Caller(context);
+        context.RequireRole(RefundRoles);
+        var staffId = Caller(context); // idempotency keys are the staff member's
         UnknownFields.Reject(request);
         var violations = new FieldViolations();
         if (!Guid.TryParse(request.Id, out var id)) violations.Add("id", "must be a payment id (uuid)");
@@ -112,8 +120,8 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
             .Check("amount", request.Amount is < 0 or > MaxAmount ? $"must be between 0 (everything left) and {MaxAmount}" : null)
             .MaxLength("reason", request.Reason, MaxText)
             .ThrowIfAny();
-        return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CreateRefund), request, Refund.Parser,
-            async (unit, refundId) => ToProto(await processor.RefundAsync(unit, userId, id, refundId, request.Amount, request.Reason, context.CancellationToken)), context.CancellationToken);
+        return await idempotent.RunAsync(staffId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CreateRefund), request, Refund.Parser,
+            async (unit, refundId) => ToProto(await processor.RefundAsync(unit, null, id, refundId, request.Amount, request.Reason, context.CancellationToken)), context.CancellationToken);
     }
 
     public override async Task<ReconciliationReport> GetReconciliationReport(GetReconciliationReportRequest request, ServerCallContext context)
@@ -164,8 +172,11 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         var userId = Caller(context);
         UnknownFields.Reject(request);
         var id = FieldViolations.RequireUuid("id", request.Id);
-        return await idempotent.RunAsync(userId, IdempotentCalls.KeyFrom(context.RequestHeaders), nameof(CancelSubscription), request, Subscription.Parser,
-            async (unit, reference) => ToProto(await billing.CancelAsync(unit, userId, id, request.Immediately, reference, context.CancellationToken)), context.CancellationToken);
+        var key = IdempotentCalls.KeyFrom(context.RequestHeaders);
+        // Fixed before the cancellation runs (and committed on its own): a retry prorates at the first try's instant.
+        var requestTime = request.Immediately ? await store.RegisterCancelRequestAsync(userId, id, PaymentProcessor.Microseconds(time.GetUtcNow().UtcDateTime)) : null;
+        return await idempotent.RunAsync(userId, key, nameof(CancelSubscription), request, Subscription.Parser,
+            async (unit, _) => ToProto(await billing.CancelAsync(unit, userId, id, request.Immediately, requestTime, context.CancellationToken)), context.CancellationToken);
     }
 
     public override async Task<Subscription> ChangeSubscriptionPlan(ChangeSubscriptionPlanRequest request, ServerCallContext context)
@@ -263,6 +274,7 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
             SubscriptionStates.Active => SubscriptionStatus.Active,
             SubscriptionStates.PastDue => SubscriptionStatus.PastDue,
             SubscriptionStates.Canceled => SubscriptionStatus.Canceled,
+            SubscriptionStates.Incomplete => SubscriptionStatus.Incomplete,
             _ => SubscriptionStatus.Unspecified,
         },
         CurrentPeriodStart = Time(s.CurrentPeriodStart), CurrentPeriodEnd = Time(s.CurrentPeriodEnd), CancelAtPeriodEnd = s.CancelAtPeriodEnd,
@@ -279,6 +291,7 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
             Instalments.InstalmentPlanStates.PastDue => InstalmentPlanStatus.PastDue,
             Instalments.InstalmentPlanStates.Completed => InstalmentPlanStatus.Completed,
             Instalments.InstalmentPlanStates.Defaulted => InstalmentPlanStatus.Defaulted,
+            Instalments.InstalmentPlanStates.Incomplete => InstalmentPlanStatus.Incomplete,
             _ => InstalmentPlanStatus.Unspecified,
         },
         InstalmentsPaid = p.InstalmentsPaid, NextChargeTime = p.NextChargeTime is { } next ? Time(next) : null, FailedAttempts = p.FailedAttempts,

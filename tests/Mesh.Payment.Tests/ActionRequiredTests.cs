@@ -103,6 +103,33 @@ public sealed class ActionRequiredTests(PaymentFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_confirmation_the_provider_applied_but_we_never_recorded_is_not_failed_when_the_deadline_passes()
+    {
+        // The confirm reached the provider (captured there) but its answer or our commit was lost: our row still says
+        // REQUIRES_ACTION. When the deadline passes, the void finds the charge captured — money was taken.
+        var (caller, pending) = await PendingAsync(2_200);
+        var (other, confirmedLate) = await PendingAsync(2_300);
+        Assert.Equal(ChargeState.Captured, (await fixture.Provider.ConfirmAsync(pending.Id, "424242", Ct)).State);
+        Assert.Equal(ChargeState.Captured, (await fixture.Provider.ConfirmAsync(confirmedLate.Id, "424242", Ct)).State);
+        fixture.Clock.AdvanceTo(pending.NextAction.ExpireTime.ToDateTimeOffset().AddSeconds(1));
+
+        // ConfirmPayment after the deadline, before the sweeper: it answers the capture instead of AUTHENTICATION_EXPIRED.
+        var answered = await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = confirmedLate.Id, AuthenticationCode = "424242" }, other.Bearer, cancellationToken: Ct);
+        Assert.Equal((PaymentStatus.Succeeded, 2_300L), (answered.Status, answered.AmountCaptured));
+        Assert.Equal(1, await LedgerTransactionsAsync(confirmedLate.Id));
+
+        await fixture.Maintenance.RunOnceAsync(Ct); // the sweeper
+        var swept = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = pending.Id }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal((PaymentStatus.Succeeded, 2_200L, ""), (swept.Status, swept.AmountCaptured, swept.FailureCode));
+        Assert.Equal(1, await LedgerTransactionsAsync(pending.Id));
+        Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database,
+            "SELECT count(*) FROM mesh_outbox WHERE type = 'payment.succeeded' AND convert_from(body, 'UTF8')::jsonb->>'PaymentId' = @p", new { p = pending.Id }));
+        Assert.Equal(0, await LedgerQueries.CountAsync(fixture.Database,
+            "SELECT count(*) FROM mesh_outbox WHERE type = 'payment.failed' AND convert_from(body, 'UTF8')::jsonb->>'PaymentId' = @p", new { p = pending.Id }));
+        Assert.Equal(0, await LedgerQueries.UnbalancedTransactionsAsync(fixture.Database));
+    }
+
+    [Fact]
     public async Task A_subscription_cannot_be_paid_with_a_card_that_needs_a_second_step()
     {
         var caller = fixture.NewCaller();

@@ -110,4 +110,45 @@ public sealed class InstalmentTests(PaymentFixture fixture) : IClassFixture<Paym
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
         Assert.Contains(bad.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations, v => v.Field == "instalments");
     }
+    [Fact]
+    public async Task An_instalment_left_processing_is_not_retried_until_it_settles_and_a_processing_first_one_waits_too()
+    {
+        var caller = fixture.NewCaller();
+        var card = await fixture.AddCardAsync(caller);
+        var plan = await fixture.Client.CreateInstalmentPlanAsync(new CreateInstalmentPlanRequest
+        {
+            PaymentMethodId = card, TotalAmount = 3_000, Currency = "EUR", Instalments = 3, Interval = Interval.Month,
+        }, caller.Bearer, cancellationToken: Ct);
+        await fixture.Provider.ChangeBehaviorAsync(await fixture.TokenOfAsync(card), CardBehavior.TimesOut); // charges, answer lost
+
+        var due = plan.NextChargeTime.ToDateTimeOffset();
+        foreach (var day in new[] { 0, 1, 3, 7, 8 })
+        {
+            fixture.Clock.AdvanceTo(due.AddDays(day).AddMinutes(1));
+            await fixture.ScheduleWithoutSettlingAsync();
+            var waiting = await PlanAsync(caller, plan.Id);
+            Assert.Equal((InstalmentPlanStatus.Active, 1, 0), (waiting.Status, waiting.InstalmentsPaid, waiting.FailedAttempts));
+        }
+        Assert.Equal(2, await LedgerQueries.CountAsync(fixture.Database, "SELECT count(*) FROM payments WHERE payment_method_id = @m", new { m = Guid.Parse(card) }));
+        Assert.Equal(0, await NotificationsAsync(caller, "payment_failed"));
+
+        await fixture.Maintenance.RunOnceAsync(Ct); // settles as captured
+        var paid = await PlanAsync(caller, plan.Id);
+        Assert.Equal((InstalmentPlanStatus.Active, 2, 0), (paid.Status, paid.InstalmentsPaid, paid.FailedAttempts));
+        Assert.Equal(due.UtcDateTime.AddMonths(1), paid.NextChargeTime.ToDateTime());
+        Assert.Equal(2_000, await PaidAsync(card));
+
+        // A first instalment left processing: an INCOMPLETE plan, nothing scheduled, until it settles.
+        var other = await fixture.AddCardAsync(caller, TestCards.Timeout);
+        var pending = await fixture.Client.CreateInstalmentPlanAsync(new CreateInstalmentPlanRequest
+        {
+            PaymentMethodId = other, TotalAmount = 1_000, Currency = "EUR", Instalments = 2, Interval = Interval.Month,
+        }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal((InstalmentPlanStatus.Incomplete, 0, null), (pending.Status, pending.InstalmentsPaid, pending.NextChargeTime));
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        var started = await PlanAsync(caller, pending.Id);
+        Assert.Equal((InstalmentPlanStatus.Active, 1), (started.Status, started.InstalmentsPaid));
+        Assert.Equal(pending.CreateTime.ToDateTime().AddMonths(1), started.NextChargeTime.ToDateTime());
+        Assert.Equal(500, await PaidAsync(other));
+    }
 }

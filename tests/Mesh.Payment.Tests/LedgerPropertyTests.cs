@@ -22,6 +22,7 @@ public sealed class LedgerPropertyTests(PaymentFixture fixture) : IClassFixture<
     {
         var random = new Random(seed);
         var caller = fixture.NewCaller();
+        var staff = fixture.NewSupportAgent(); // refunds are staff-only
         var cards = new List<string>();
         foreach (var number in Cards) cards.Add(await fixture.AddCardAsync(caller, number));
         var payments = new List<Guid>();
@@ -46,7 +47,7 @@ public sealed class LedgerPropertyTests(PaymentFixture fixture) : IClassFixture<
                         await fixture.Client.VoidPaymentAsync(new VoidPaymentRequest { Id = Pick(random, payments) }, caller.Bearer, cancellationToken: Ct);
                         break;
                     case 4 when payments.Count > 0:
-                        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = Pick(random, payments), Amount = random.Next(0, 3_000) }, caller.Bearer, cancellationToken: Ct);
+                        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = Pick(random, payments), Amount = random.Next(0, 3_000) }, staff.Bearer, cancellationToken: Ct);
                         break;
                     case 5:
                         await fixture.Maintenance.RunOnceAsync(Ct);

@@ -20,7 +20,8 @@ public sealed class OwnershipTests(PaymentFixture fixture) : IClassFixture<Payme
         Assert.Empty((await fixture.Client.ListPaymentMethodsAsync(new ListPaymentMethodsRequest(), mallory.Bearer, cancellationToken: Ct)).PaymentMethods);
         async Task NotFound(Func<Task> call) => Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(call)).StatusCode);
         await NotFound(async () => await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = paid.Id }, mallory.Bearer, cancellationToken: Ct));
-        await NotFound(async () => await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = paid.Id }, mallory.Bearer, cancellationToken: Ct));
+        var refund = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = paid.Id }, mallory.Bearer, cancellationToken: Ct));
+        Assert.Equal(StatusCode.PermissionDenied, refund.StatusCode); // refunds are staff-only
         await NotFound(async () => await fixture.Client.CapturePaymentAsync(new CapturePaymentRequest { Id = held.Id }, mallory.Bearer, cancellationToken: Ct));
         await NotFound(async () => await fixture.Client.VoidPaymentAsync(new VoidPaymentRequest { Id = held.Id }, mallory.Bearer, cancellationToken: Ct));
         await NotFound(async () => await fixture.Client.CreatePaymentAsync(

@@ -22,7 +22,7 @@ public sealed class ProviderRecordTests(PaymentFixture fixture) : IClassFixture<
         var admin = fixture.NewCaller("admin");
         var card = await fixture.AddCardAsync(caller);
         var paid = await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = card, Amount = 2_500, Currency = "EUR", Capture = true }, caller.Bearer, cancellationToken: Ct);
-        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = paid.Id, Amount = 400 }, caller.Bearer, cancellationToken: Ct);
+        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = paid.Id, Amount = 400 }, fixture.NewSupportAgent().Bearer, cancellationToken: Ct);
         var held = await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = card, Amount = 900, Currency = "EUR", Capture = false }, caller.Bearer, cancellationToken: Ct);
 
         // A request without a key reaches the provider, which charges, and the process dies before its commit.

@@ -15,7 +15,7 @@ public sealed class ReconciliationTests(PaymentFixture fixture) : IClassFixture<
         var admin = fixture.NewCaller("customer", "admin");
         var card = await fixture.AddCardAsync(caller);
         var paid = await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = card, Amount = 3_000, Currency = "EUR", Capture = true }, caller.Bearer, cancellationToken: Ct);
-        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = paid.Id, Amount = 1_000 }, caller.Bearer, cancellationToken: Ct);
+        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = paid.Id, Amount = 1_000 }, admin.Bearer, cancellationToken: Ct);
         await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = card, Amount = 700, Currency = "EUR", Capture = false }, caller.Bearer, cancellationToken: Ct);
 
         var denied = await Assert.ThrowsAsync<RpcException>(async () =>

@@ -3,7 +3,10 @@ using Mesh.Payment.V1;
 
 namespace Mesh.Payment.Tests;
 
-/// <summary>Refunds: full or partial up to what was captured, several partials, concurrent partials never beyond the total, idempotent.</summary>
+/// <summary>
+/// Refunds (a staff action): full or partial up to what was captured, several partials, concurrent partials never
+/// beyond the total, idempotent; customers — even the payment's owner — are refused.
+/// </summary>
 public sealed class RefundTests(PaymentFixture fixture) : IClassFixture<PaymentFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -21,17 +24,18 @@ public sealed class RefundTests(PaymentFixture fixture) : IClassFixture<PaymentF
     public async Task Several_partial_refunds_up_to_the_captured_amount_then_no_more()
     {
         var (caller, payment) = await PaidAsync(1_000);
-        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 300 }, caller.Bearer, cancellationToken: Ct);
-        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 200 }, caller.Bearer, cancellationToken: Ct);
+        var staff = fixture.NewSupportAgent();
+        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 300 }, staff.Bearer, cancellationToken: Ct);
+        await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 200 }, staff.Bearer, cancellationToken: Ct);
 
         var tooMuch = await Assert.ThrowsAsync<RpcException>(async () =>
-            await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 501 }, caller.Bearer, cancellationToken: Ct));
+            await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 501 }, staff.Bearer, cancellationToken: Ct));
         Assert.Equal(StatusCode.FailedPrecondition, tooMuch.StatusCode);
 
-        var rest = await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 0 }, caller.Bearer, cancellationToken: Ct);
+        var rest = await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 0 }, staff.Bearer, cancellationToken: Ct);
         Assert.Equal(500, rest.Amount);
         var none = await Assert.ThrowsAsync<RpcException>(async () =>
-            await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 1 }, caller.Bearer, cancellationToken: Ct));
+            await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 1 }, staff.Bearer, cancellationToken: Ct));
         Assert.Equal(StatusCode.FailedPrecondition, none.StatusCode);
 
         var after = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = payment.Id }, caller.Bearer, cancellationToken: Ct);
@@ -40,14 +44,45 @@ public sealed class RefundTests(PaymentFixture fixture) : IClassFixture<PaymentF
     }
 
     [Fact]
+    public async Task A_customer_cannot_refund_even_their_own_payment()
+    {
+        var (caller, payment) = await PaidAsync(1_200);
+        foreach (var who in new[] { caller, fixture.NewCaller(), fixture.NewCaller("partner") })
+        {
+            var denied = await Assert.ThrowsAsync<RpcException>(async () =>
+                await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id }, who.Bearer, cancellationToken: Ct));
+            Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        }
+        var after = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = payment.Id }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal(0, after.AmountRefunded);
+        Assert.Equal(1_200, await fixture.Provider.NetOfAsync(payment.Id));
+
+        var missing = await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = Guid.NewGuid().ToString() }, fixture.NewSupportAgent().Bearer, cancellationToken: Ct));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_provider_rejects_a_refund_reference_reused_for_another_amount()
+    {
+        var (_, payment) = await PaidAsync(900);
+        var refundReference = Guid.NewGuid().ToString();
+        await fixture.Provider.RefundAsync(payment.Id, refundReference, 300, Ct);
+        await fixture.Provider.RefundAsync(payment.Id, refundReference, 300, Ct); // the same refund again: deduped
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await fixture.Provider.RefundAsync(payment.Id, refundReference, 400, Ct));
+        Assert.Equal(600, await fixture.Provider.NetOfAsync(payment.Id));
+    }
+
+    [Fact]
     public async Task Concurrent_partial_refunds_never_exceed_the_total()
     {
-        var (caller, payment) = await PaidAsync(1_000);
+        var (_, payment) = await PaidAsync(1_000);
+        var staff = fixture.NewSupportAgent();
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 25).Select(async _ =>
         {
             try
             {
-                return (await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 100 }, caller.Bearer, cancellationToken: Ct)).Amount;
+                return (await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = payment.Id, Amount = 100 }, staff.Bearer, cancellationToken: Ct)).Amount;
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
             {
@@ -65,11 +100,12 @@ public sealed class RefundTests(PaymentFixture fixture) : IClassFixture<PaymentF
     [Fact]
     public async Task A_refund_repeated_with_its_key_refunds_once()
     {
-        var (caller, payment) = await PaidAsync(800);
+        var (_, payment) = await PaidAsync(800);
+        var staff = fixture.NewCaller("customer", "admin");
         var key = $"r-{Guid.NewGuid():N}";
         var request = new CreateRefundRequest { Id = payment.Id, Amount = 300, Reason = "late" };
-        var first = await fixture.Client.CreateRefundAsync(request, caller.WithKey(key), cancellationToken: Ct);
-        var second = await fixture.Client.CreateRefundAsync(request, caller.WithKey(key), cancellationToken: Ct);
+        var first = await fixture.Client.CreateRefundAsync(request, staff.WithKey(key), cancellationToken: Ct);
+        var second = await fixture.Client.CreateRefundAsync(request, staff.WithKey(key), cancellationToken: Ct);
         Assert.Equal(first, second);
         Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database, "SELECT count(*) FROM refunds WHERE payment_id = @p", new { p = Guid.Parse(payment.Id) }));
     }
@@ -77,9 +113,10 @@ public sealed class RefundTests(PaymentFixture fixture) : IClassFixture<PaymentF
     [Fact]
     public async Task Uncaptured_payments_cannot_be_refunded_and_the_database_refuses_over_refunds()
     {
-        var (caller, held) = await PaidAsync(500, capture: false);
+        var (_, held) = await PaidAsync(500, capture: false);
+        var staff = fixture.NewSupportAgent();
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = held.Id, Amount = 100 }, caller.Bearer, cancellationToken: Ct));
+            await fixture.Client.CreateRefundAsync(new CreateRefundRequest { Id = held.Id, Amount = 100 }, staff.Bearer, cancellationToken: Ct));
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
 
         // Even a writer that skips the code's checks cannot refund beyond what was captured.

@@ -62,7 +62,10 @@ public sealed class RestEdgeTests(RestEdgeTests.Fixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, changed.StatusCode); // FAILED_PRECONDITION at the edge
 
         Assert.Equal(paymentId, (await OkAsync(await http.SendAsync(Request(HttpMethod.Get, $"/v1/payments/{paymentId}", token), Ct))).GetProperty("id").GetString());
-        var refund = await OkAsync(await http.SendAsync(Request(HttpMethod.Post, $"/v1/payments/{paymentId}/refunds", token, """{"amount":"500"}"""), Ct));
+        var ownRefund = await http.SendAsync(Request(HttpMethod.Post, $"/v1/payments/{paymentId}/refunds", token, """{"amount":"500"}"""), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, ownRefund.StatusCode); // refunds are staff-only, even of one's own payment
+        var staffToken = fixture.Tokens.Issue(Guid.NewGuid(), "support_agent");
+        var refund = await OkAsync(await http.SendAsync(Request(HttpMethod.Post, $"/v1/payments/{paymentId}/refunds", staffToken, """{"amount":"500"}"""), Ct));
         Assert.Equal("500", refund.GetProperty("amount").ToString());
 
         var plans = await OkAsync(await http.SendAsync(Request(HttpMethod.Get, "/v1/plans", token: null), Ct)); // public

@@ -1,6 +1,7 @@
 using Mesh.Payment.Provider;
 using Mesh.Payment.Tests.Support;
 using Mesh.Payment.V1;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Payment.Tests;
 
@@ -240,6 +241,109 @@ public sealed class SubscriptionTests(PaymentFixture fixture) : IClassFixture<Pa
             await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "no-such-plan", PaymentMethodId = card }, caller.Bearer, cancellationToken: Ct));
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task A_renewal_left_processing_is_neither_renewed_nor_retried_until_it_settles_then_renews_once()
+    {
+        var caller = fixture.NewCaller();
+        var card = await fixture.AddCardAsync(caller);
+        var sub = await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = card }, caller.Bearer, cancellationToken: Ct);
+        await fixture.Provider.ChangeBehaviorAsync(await fixture.TokenOfAsync(card), CardBehavior.TimesOut); // charges, answer lost
+
+        // Through every dunning date: the renewal stays PROCESSING, nothing is retried, nobody is told it failed.
+        var periodEnd = sub.CurrentPeriodEnd.ToDateTimeOffset();
+        foreach (var day in new[] { 0, 1, 3, 7, 8 })
+        {
+            fixture.Clock.AdvanceTo(periodEnd.AddDays(day).AddMinutes(1));
+            await fixture.ScheduleWithoutSettlingAsync();
+            var waiting = await OnlyAsync(caller);
+            Assert.Equal((SubscriptionStatus.Active, 0, sub.CurrentPeriodEnd), (waiting.Status, waiting.FailedAttempts, waiting.CurrentPeriodEnd));
+        }
+        Assert.Equal(2, await ChargesAsync(card));
+        Assert.Equal(1, await ChargesAsync(card, "processing"));
+        Assert.Equal(0, await NotificationsAsync(caller, "payment_failed"));
+
+        await fixture.Maintenance.RunOnceAsync(Ct); // the provider's record settles it: captured
+        var renewed = await OnlyAsync(caller);
+        Assert.Equal((SubscriptionStatus.Active, 0, sub.CurrentPeriodEnd), (renewed.Status, renewed.FailedAttempts, renewed.CurrentPeriodStart));
+        Assert.Equal(sub.CurrentPeriodEnd.ToDateTime().AddMonths(1), renewed.CurrentPeriodEnd.ToDateTime());
+        await fixture.BillAsync(); // nothing is due: the next period has not ended
+        Assert.Equal(renewed, await OnlyAsync(caller));
+        Assert.Equal((2L, 2L), (await ChargesAsync(card), await SucceededChargesAsync(card)));
+        Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database,
+            "SELECT count(*) FROM mesh_outbox WHERE type = 'subscription.renewed' AND convert_from(body, 'UTF8')::jsonb->>'SubscriptionId' = @s", new { s = sub.Id }));
+        Assert.Equal(0, await NotificationsAsync(caller, "payment_failed"));
+        Assert.Equal(0, await LedgerQueries.UnbalancedTransactionsAsync(fixture.Database));
+    }
+
+    [Fact]
+    public async Task A_first_charge_left_processing_makes_an_incomplete_subscription_until_it_settles()
+    {
+        var caller = fixture.NewCaller();
+        var card = await fixture.AddCardAsync(caller, TestCards.Timeout);
+        var subscribe = async () => await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = card }, caller.Bearer, cancellationToken: Ct);
+        async Task<Subscription> Get(string id) =>
+            (await fixture.Client.ListSubscriptionsAsync(new ListSubscriptionsRequest(), caller.Bearer, cancellationToken: Ct)).Subscriptions.Single(s => s.Id == id);
+
+        var captured = await subscribe();
+        var declined = await subscribe();
+        var abandoned = await subscribe();
+        Assert.All(new[] { captured, declined, abandoned }, s => Assert.Equal(SubscriptionStatus.Incomplete, s.Status));
+        await fixture.DeclineAtProviderAsync((await InitialPaymentAsync(declined.Id)).ToString());
+        var canceled = await fixture.Client.CancelSubscriptionAsync(new CancelSubscriptionRequest { Id = abandoned.Id, Immediately = true }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal(SubscriptionStatus.Canceled, canceled.Status);
+
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        var active = await Get(captured.Id);
+        Assert.Equal((SubscriptionStatus.Active, captured.CurrentPeriodEnd), (active.Status, active.CurrentPeriodEnd));
+        Assert.Equal(SubscriptionStatus.Canceled, (await Get(declined.Id)).Status);
+        Assert.Equal(1, await NotificationsAsync(caller, "subscription_canceled"));
+        // Canceled before its first payment settled: that payment is captured, and refunded in full.
+        Assert.Equal(1_999, await LedgerQueries.CountAsync(fixture.Database,
+            "SELECT amount_refunded FROM payments WHERE id = @p", new { p = await InitialPaymentAsync(abandoned.Id) }));
+        Assert.Equal(0, await fixture.Provider.NetOfAsync((await InitialPaymentAsync(abandoned.Id)).ToString()));
+        Assert.Equal(0, await LedgerQueries.UnbalancedTransactionsAsync(fixture.Database));
+    }
+
+    [Fact]
+    public async Task Cancel_now_retried_after_a_lost_commit_refunds_once_with_the_first_tries_amount()
+    {
+        var caller = fixture.NewCaller();
+        var card = await fixture.AddCardAsync(caller);
+        var sub = await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = card }, caller.Bearer, cancellationToken: Ct);
+        var (start, end) = (sub.CurrentPeriodStart.ToDateTimeOffset(), sub.CurrentPeriodEnd.ToDateTimeOffset());
+        fixture.Clock.AdvanceTo(start + (end - start) / 2); // half left: 1999 / 2 = 999.5 → 1000 back
+        var paid = await InitialPaymentAsync(sub.Id);
+
+        // A first try (no idempotency key) does what CancelSubscription does, reaches the provider's refund, and dies
+        // before its commit.
+        var store = fixture.Services.GetRequiredService<PaymentStore>();
+        var billing = fixture.Services.GetRequiredService<Mesh.Payment.Subscriptions.SubscriptionBilling>();
+        var asked = await store.RegisterCancelRequestAsync(caller.Id, Guid.Parse(sub.Id), fixture.Clock.GetUtcNow().UtcDateTime);
+        await using (var unit = await store.BeginAsync(Ct))
+            await billing.CancelAsync(unit, caller.Id, Guid.Parse(sub.Id), true, asked, Ct); // never committed
+        Assert.Equal(999, await fixture.Provider.NetOfAsync(paid.ToString()));
+        Assert.Equal(SubscriptionStatus.Active, (await OnlyAsync(caller)).Status);
+
+        // The client's retry arrives days later, when the unused part is smaller: same refund, same amount, once.
+        fixture.Clock.Advance(TimeSpan.FromDays(3));
+        var canceled = await fixture.Client.CancelSubscriptionAsync(new CancelSubscriptionRequest { Id = sub.Id, Immediately = true }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal(SubscriptionStatus.Canceled, canceled.Status);
+        Assert.Equal(1_000, await LedgerQueries.CountAsync(fixture.Database, "SELECT amount_refunded FROM payments WHERE id = @p", new { p = paid }));
+        Assert.Equal(999, await fixture.Provider.NetOfAsync(paid.ToString()));
+        Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database, "SELECT count(*) FROM sandbox_provider.refunds WHERE charge_reference = @p", new { p = paid.ToString() }));
+        Assert.Equal(0, await LedgerQueries.UnbalancedTransactionsAsync(fixture.Database));
+    }
+
+    private async Task<Guid> InitialPaymentAsync(string subscriptionId)
+    {
+        await using var connection = await fixture.Database.OpenConnectionAsync(Ct);
+        return await Dapper.SqlMapper.ExecuteScalarAsync<Guid>(connection,
+            "SELECT payment_id FROM subscription_charges WHERE subscription_id = @s AND kind = 'initial'", new { s = Guid.Parse(subscriptionId) });
+    }
+
+    private Task<long> ChargesAsync(string card, string? status = null) => LedgerQueries.CountAsync(fixture.Database,
+        "SELECT count(*) FROM payments WHERE payment_method_id = @m AND (@status::text IS NULL OR status = @status)", new { m = Guid.Parse(card), status });
 
     private Task<long> SucceededChargesAsync(string card) => LedgerQueries.CountAsync(fixture.Database,
         "SELECT count(*) FROM payments WHERE payment_method_id = @m AND status = 'succeeded'", new { m = Guid.Parse(card) });

@@ -57,7 +57,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         var payment = await CreateAsync(unit, userId, paymentId, command, cancellationToken);
         if (payment.Status != PaymentStates.RequiresAction) return payment;
         await AbandonActionAsync(unit, payment, cancellationToken);
-        throw PaymentErrors.Declined(payment);
+        return payment.Status == PaymentStates.Failed ? throw PaymentErrors.Declined(payment) : payment; // completed at the provider after all
     }
 
     public async Task<PaymentRecord> CaptureAsync(PaymentUnit unit, Guid? userId, Guid id, CancellationToken cancellationToken)
@@ -98,7 +98,8 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         if (payment.ActionExpireTime <= Now)
         {
             await FailExpiredAsync(unit, payment, cancellationToken);
-            throw PaymentErrors.Declined(payment);
+            if (payment.Status == PaymentStates.Failed) throw PaymentErrors.Declined(payment);
+            return payment; // an earlier confirmation reached the provider though our record of it was lost
         }
         Apply(payment, await provider.ConfirmAsync(payment.Id.ToString(), authenticationCode, cancellationToken));
         await unit.UpdatePaymentAsync(payment);
@@ -107,7 +108,10 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         return payment;
     }
 
-    /// <summary>Fails a REQUIRES_ACTION payment whose deadline passed (the sweeper). Returns whether it did.</summary>
+    /// <summary>
+    /// Ends a REQUIRES_ACTION payment whose deadline passed (the sweeper): failed, or — when the provider shows it
+    /// completed after all — succeeded / requires capture. Returns whether it ended it.
+    /// </summary>
     public async Task<bool> ExpireActionAsync(PaymentUnit unit, Guid id, CancellationToken cancellationToken)
     {
         var payment = await unit.LockPaymentAsync(null, id);
@@ -127,9 +131,23 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
     private Task FailExpiredAsync(PaymentUnit unit, PaymentRecord payment, CancellationToken cancellationToken) =>
         FailActionAsync(unit, payment, "authentication_expired", cancellationToken);
 
+    /// <summary>
+    /// Releases the pending charge at the provider and fails the payment — unless the void's answer shows the charge
+    /// went through after all (a confirmation the provider applied but whose answer or commit we lost): then money was
+    /// taken or is held, and the payment records that (SUCCEEDED with its ledger posting, or REQUIRES_CAPTURE) instead.
+    /// </summary>
     private async Task FailActionAsync(PaymentUnit unit, PaymentRecord payment, string failureCode, CancellationToken cancellationToken)
     {
-        await provider.VoidAsync(payment.Id.ToString(), cancellationToken); // releases the pending charge at the provider
+        var voided = await provider.VoidAsync(payment.Id.ToString(), cancellationToken);
+        if (voided.State == ChargeState.Authorized && payment.CaptureRequested)
+            voided = await provider.CaptureAsync(payment.Id.ToString(), cancellationToken); // as asked, like ResolveAsync
+        if (voided.State is ChargeState.Captured or ChargeState.Authorized)
+        {
+            Apply(payment, voided);
+            await unit.UpdatePaymentAsync(payment);
+            await RecordOutcomeAsync(unit, payment);
+            return;
+        }
         payment.Status = PaymentStates.Failed;
         payment.FailureCode = failureCode;
         payment.UpdateTime = Now;
@@ -137,8 +155,11 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         await RecordOutcomeAsync(unit, payment);
     }
 
-    /// <summary>Refunds <paramref name="amount"/> (0: all that is left). The payment row lock serialises concurrent refunds.</summary>
-    public async Task<RefundRecord> RefundAsync(PaymentUnit unit, Guid userId, Guid id, Guid refundId, long amount, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Refunds <paramref name="amount"/> (0: all that is left) of payment <paramref name="id"/> of
+    /// <paramref name="userId"/> (null: any user's — staff). The payment row lock serialises concurrent refunds.
+    /// </summary>
+    public async Task<RefundRecord> RefundAsync(PaymentUnit unit, Guid? userId, Guid id, Guid refundId, long amount, string reason, CancellationToken cancellationToken)
     {
         var payment = await unit.LockPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment");
         if (payment.Status != PaymentStates.Succeeded) throw PaymentErrors.WrongState(payment, "refunded");

@@ -26,7 +26,11 @@ public sealed class InstalmentBilling(PaymentStore store, PaymentProcessor proce
 
     private DateTime Now => PaymentProcessor.Microseconds(time.GetUtcNow().UtcDateTime);
 
-    /// <summary>Creates the plan and charges its first instalment (payment <paramref name="paymentId"/>); a decline throws and makes no plan.</summary>
+    /// <summary>
+    /// Creates the plan and charges its first instalment (payment <paramref name="paymentId"/>); a decline throws and
+    /// makes no plan. A first charge left PROCESSING makes an INCOMPLETE plan (nothing paid, nothing scheduled) that
+    /// <see cref="SettleAsync"/> activates — or defaults, if the charge turns out declined — once the payment settles.
+    /// </summary>
     public async Task<InstalmentPlanRecord> CreateAsync(PaymentUnit unit, Guid userId, CreateCommand command, Guid paymentId, CancellationToken cancellationToken)
     {
         var now = Now;
@@ -39,7 +43,8 @@ public sealed class InstalmentBilling(PaymentStore store, PaymentProcessor proce
         var payment = await processor.CreateOffSessionAsync(unit, userId, paymentId,
             new CreatePaymentCommand(command.PaymentMethodId, plan.AmountOf(1), command.Currency, true, Describe(plan, 1)), cancellationToken);
         plan.DueTime = BillingSchedule.PeriodEnd(now, plan.Interval);
-        plan.NextChargeTime = plan.DueTime;
+        if (payment.Status == PaymentStates.Succeeded) plan.NextChargeTime = plan.DueTime;
+        else { plan.Status = InstalmentPlanStates.Incomplete; plan.InstalmentsPaid = 0; }
         await unit.InsertInstalmentPlanAsync(plan);
         await unit.RecordInstalmentChargeAsync(plan.Id, 1, 1, payment.Id);
         return plan;
@@ -95,8 +100,56 @@ public sealed class InstalmentBilling(PaymentStore store, PaymentProcessor proce
             payment = await unit.LockPaymentAsync(null, task.Id); // a decline was recorded; a missing card made no payment
         }
         if (payment is not null) await unit.RecordInstalmentChargeAsync(plan.Id, number, task.Attempt, payment.Id);
-
         plan.UpdateTime = now;
+        await ApplyOutcomeAsync(unit, plan, number, payment);
+        await unit.UpdateInstalmentPlanAsync(plan);
+    }
+
+    /// <summary>
+    /// A payment that was left PROCESSING has settled (PaymentMaintenance, in the unit that recorded its outcome): the
+    /// plan waiting for it gets what the synchronous path would have given (<see cref="ApplyOutcomeAsync"/>), or, for
+    /// the first instalment, becomes active (defaulted if declined). Payments that are no instalment are ignored.
+    /// </summary>
+    public async Task SettleAsync(PaymentUnit unit, PaymentRecord payment)
+    {
+        if (payment.Status == PaymentStates.Processing) return;
+        var link = await unit.FindInstalmentChargeAsync(payment.Id);
+        if (link is null) return;
+        var plan = await unit.LockInstalmentPlanAsync(link.InstalmentPlanId, wait: true)
+            ?? throw new InvalidOperationException($"Instalment plan {link.InstalmentPlanId} of payment {payment.Id} is gone.");
+        plan.UpdateTime = Now;
+        if (link.Instalment == 1 && plan.Status == InstalmentPlanStates.Incomplete)
+        {
+            if (payment.Status == PaymentStates.Succeeded)
+            {
+                plan.Status = InstalmentPlanStates.Active;
+                plan.InstalmentsPaid = 1;
+                plan.NextChargeTime = plan.DueTime;
+            }
+            else
+            {
+                plan.Status = InstalmentPlanStates.Defaulted;
+                plan.FailedAttempts = 1;
+                await unit.PublishAsync(OutboxMessage.Json(DefaultedType, new InstalmentPlanEnded(plan.Id, plan.UserId, plan.InstalmentsPaid, plan.Instalments)));
+                await unit.PublishAsync(FailureNotice(plan, 1, payment, null));
+            }
+        }
+        else if (plan.Status is InstalmentPlanStates.Active or InstalmentPlanStates.PastDue
+                 && plan.InstalmentsPaid + 1 == link.Instalment && plan.FailedAttempts + 1 == link.Attempt)
+            await ApplyOutcomeAsync(unit, plan, link.Instalment, payment);
+        else return; // the plan does not wait for this payment (cannot happen while a try is PROCESSING: nothing else moves a plan)
+        await unit.UpdateInstalmentPlanAsync(plan);
+    }
+
+    /// <summary>
+    /// The outcome of instalment <paramref name="number"/>'s try, however it became known: captured → paid (next one
+    /// scheduled, or completed); declined (or no card) → a failed try: retry on the dunning schedule and a notice, or
+    /// defaulted. Still PROCESSING is neither: the plan waits for the payment to settle — no retry (that would be a
+    /// NEW charge while this one may be captured), no notice.
+    /// </summary>
+    private async Task ApplyOutcomeAsync(PaymentUnit unit, InstalmentPlanRecord plan, int number, PaymentRecord? payment)
+    {
+        if (payment is { Status: PaymentStates.Processing }) return;
         if (payment is { Status: PaymentStates.Succeeded })
         {
             plan.InstalmentsPaid = number;
@@ -123,7 +176,6 @@ public sealed class InstalmentBilling(PaymentStore store, PaymentProcessor proce
             if (next is null) await unit.PublishAsync(OutboxMessage.Json(DefaultedType, new InstalmentPlanEnded(plan.Id, plan.UserId, plan.InstalmentsPaid, plan.Instalments)));
             await unit.PublishAsync(FailureNotice(plan, number, payment, next));
         }
-        await unit.UpdateInstalmentPlanAsync(plan);
     }
 
     private static string Describe(InstalmentPlanRecord plan, int number)

@@ -2,6 +2,8 @@ namespace Mesh.Payment.Instalments;
 
 public static class InstalmentPlanStates
 {
+    /// <summary>The first instalment is still PROCESSING: nothing is scheduled until it settles (active, or defaulted when declined).</summary>
+    public const string Incomplete = "incomplete";
     public const string Active = "active";
     public const string PastDue = "past_due";
     public const string Completed = "completed";
@@ -37,4 +39,12 @@ public sealed class InstalmentPlanRecord
         var each = TotalAmount / Instalments;
         return number == 1 ? TotalAmount - each * (Instalments - 1) : each;
     }
+}
+
+/// <summary>A payment's row in instalment_charges: which instalment (and try) it pays.</summary>
+public sealed class InstalmentChargeLink
+{
+    public Guid InstalmentPlanId { get; set; }
+    public int Instalment { get; set; }
+    public int Attempt { get; set; }
 }

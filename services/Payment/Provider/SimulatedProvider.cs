@@ -6,7 +6,8 @@ namespace Mesh.Payment.Provider;
 
 /// <summary>
 /// A local provider that behaves like a real one for the test cards (<see cref="TestCards"/>): tokenises, authorizes,
-/// captures, voids, refunds, dedupes by reference, asks for a second step on the 3-D Secure card, and on the timeout
+/// captures, voids, refunds, dedupes by reference (and, like a real provider, rejects a reference reused for another
+/// amount), asks for a second step on the 3-D Secure card, and on the timeout
 /// card performs the charge but loses the answer. Its records are its own "sandbox account": the schema
 /// <c>sandbox_provider</c> in paymentdb (Migrations/0004), written on the provider's own connections — never in the
 /// caller's transaction, so a rollback on our side does not undo a charge, as with a real provider — and they survive
@@ -64,6 +65,10 @@ public sealed class SimulatedProvider(NpgsqlDataSource db, TimeProvider time) : 
             VALUES (@reference, @token, @amount, @currency, @state, @declineCode, @capture, @now) ON CONFLICT (reference) DO NOTHING
             """, new { reference, token, amount, currency, state = state.ToString(), declineCode, capture, now = time.GetUtcNow().UtcDateTime });
         if (created == 1) Interlocked.Increment(ref _authorizations);
+        else if (await connection.QuerySingleAsync<(string Token, long Amount, string Currency)>(
+                     "SELECT token, amount, currency FROM sandbox_provider.charges WHERE reference = @reference", new { reference }) is var first
+                 && (first.Token != token || first.Amount != amount || first.Currency != currency))
+            throw new InvalidOperationException($"Charge reference {reference} was used for {first.Amount} {first.Currency}; now {amount} {currency}."); // a caller's bug, surfaced
         if (behavior == CardBehavior.TimesOut) throw new ProviderTimeoutException(reference);
         return await ResultAsync(connection, reference);
     }
@@ -91,8 +96,17 @@ public sealed class SimulatedProvider(NpgsqlDataSource db, TimeProvider time) : 
         var charge = await connection.QuerySingleOrDefaultAsync<(string State, long Amount, long Refunded)>(
             "SELECT state, amount, refunded FROM sandbox_provider.charges WHERE reference = @reference FOR UPDATE", new { reference }, transaction);
         if (charge.State is null) throw new InvalidOperationException($"The provider has no charge {reference}.");
-        if (await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM sandbox_provider.refunds WHERE refund_reference = @refundReference)", new { refundReference }, transaction))
-            return; // the same refund again: done already
+        var earlier = await connection.QuerySingleOrDefaultAsync<(string ChargeReference, long Amount)>(
+            "SELECT charge_reference, amount FROM sandbox_provider.refunds WHERE refund_reference = @refundReference", new { refundReference }, transaction);
+        if (earlier.ChargeReference is not null)
+        {
+            // The same refund again: done already. The same reference for ANOTHER refund is the caller's bug (a retry
+            // that recomputed its amount); a real provider rejects it too, so such bugs surface here.
+            if (earlier.ChargeReference != reference || earlier.Amount != amount)
+                throw new InvalidOperationException(
+                    $"Refund reference {refundReference} was used for {earlier.Amount} of charge {earlier.ChargeReference}; now {amount} of charge {reference}.");
+            return;
+        }
         if (charge.State != nameof(ChargeState.Captured) || charge.Refunded + amount > charge.Amount)
             throw new InvalidOperationException($"The provider refuses to refund {amount} of charge {reference}.");
         await connection.ExecuteAsync("INSERT INTO sandbox_provider.refunds (refund_reference, charge_reference, amount, create_time) VALUES (@refundReference, @reference, @amount, @now)",

@@ -45,9 +45,11 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
         }
         else
         {
-            // Declines propagate (FAILED_PRECONDITION) and no subscription is made.
+            // Declines propagate (FAILED_PRECONDITION) and no subscription is made. A charge left PROCESSING (the
+            // provider's answer was lost) is not paid yet: the subscription is INCOMPLETE until it settles
+            // (SettleAsync: active, or canceled if it turns out declined) — never active on money not known to be taken.
             payment = await processor.CreateOffSessionAsync(unit, userId, paymentId, new CreatePaymentCommand(paymentMethodId, plan.Amount, plan.Currency, true, $"{plan.Name} subscription"), cancellationToken);
-            subscription.Status = SubscriptionStates.Active;
+            subscription.Status = payment.Status == PaymentStates.Succeeded ? SubscriptionStates.Active : SubscriptionStates.Incomplete;
             subscription.CurrentPeriodEnd = BillingSchedule.PeriodEnd(now, plan.Interval);
         }
         await unit.InsertSubscriptionAsync(subscription);
@@ -57,9 +59,14 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
 
     /// <summary>
     /// Cancels at period end, or now: then the unused part of a paid period is refunded to the period's payments
-    /// (<see cref="Proration"/>; refund ids derive from <paramref name="reference"/>, so a keyed retry refunds once).
+    /// (<see cref="Proration"/>). A cancellation may be retried after a try that reached the provider but never
+    /// committed (the RPC is IDEMPOTENT, so clients retry it, with or without a key), so both the refund and its
+    /// amount are fixed by stable data: refund ids derive from the subscription and the payment (a subscription is
+    /// canceled once), and the unused part is measured at <paramref name="requestTime"/> — when the customer first
+    /// asked (<see cref="PaymentStore.RegisterCancelRequestAsync"/>), not when this try runs. The provider then
+    /// dedupes a retried refund instead of refunding twice or for another amount.
     /// </summary>
-    public async Task<SubscriptionRecord> CancelAsync(PaymentUnit unit, Guid userId, Guid id, bool immediately, Guid reference, CancellationToken cancellationToken)
+    public async Task<SubscriptionRecord> CancelAsync(PaymentUnit unit, Guid userId, Guid id, bool immediately, DateTime? requestTime, CancellationToken cancellationToken)
     {
         var subscription = await unit.LockSubscriptionAsync(userId, id) ?? throw PaymentErrors.NotFound("subscription");
         if (subscription.Status == SubscriptionStates.Canceled) return subscription;
@@ -70,8 +77,10 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
             if (subscription.Status == SubscriptionStates.Active)
             {
                 var plan = await PlanOfAsync(unit, subscription);
-                var credit = Proration.Part(plan.Amount, subscription.CurrentPeriodStart, subscription.CurrentPeriodEnd, now);
-                await RefundCreditAsync(unit, subscription, subscription.CurrentPeriodStart, credit, reference, "subscription canceled: unused period", cancellationToken);
+                // A request time from before this period (a first try that failed, then a renewal) no longer applies.
+                var at = requestTime is { } asked && asked >= subscription.CurrentPeriodStart && asked <= now ? asked : now;
+                var credit = Proration.Part(plan.Amount, subscription.CurrentPeriodStart, subscription.CurrentPeriodEnd, at);
+                await RefundCreditAsync(unit, subscription, subscription.CurrentPeriodStart, credit, subscription.Id, "subscription canceled: unused period", cancellationToken);
             }
             await EndAsync(unit, subscription, "canceled by the customer");
         }
@@ -172,7 +181,8 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
     /// <summary>
     /// The consumer's work for one charge task, in its inbox transaction: charge the due period (payment id = task id),
     /// then renew, or count a failed try, schedule the next one and notify the user, or end the subscription when
-    /// dunning is exhausted. A task that no longer matches the subscription (handled meanwhile) is skipped.
+    /// dunning is exhausted (<see cref="ApplyRenewalOutcomeAsync"/>); a charge left PROCESSING makes the subscription
+    /// wait for <see cref="SettleAsync"/>. A task that no longer matches the subscription (handled meanwhile) is skipped.
     /// </summary>
     public async Task ChargeAsync(PaymentUnit unit, ChargeTaskRecord task, CancellationToken cancellationToken)
     {
@@ -208,7 +218,58 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
         }
         if (payment is not null)
             await unit.RecordSubscriptionChargeAsync(subscription.Id, subscription.CurrentPeriodEnd, task.Attempt, payment.Id, "renewal");
+        await ApplyRenewalOutcomeAsync(unit, subscription, plan, payment);
+        await unit.UpdateSubscriptionAsync(subscription);
+    }
 
+    /// <summary>
+    /// A payment that was left PROCESSING has settled (PaymentMaintenance, in the unit that recorded its outcome): the
+    /// subscription waiting for it gets the outcome the synchronous path would have given
+    /// (<see cref="ApplyRenewalOutcomeAsync"/>: renewed, or a failed try → dunning / ended), or, for a first charge,
+    /// becomes active (canceled if declined). A subscription that stopped waiting (canceled meanwhile) gets a captured
+    /// charge back in full: it pays for nothing. Payments that are not a subscription's charge are ignored.
+    /// </summary>
+    public async Task SettleAsync(PaymentUnit unit, PaymentRecord payment, CancellationToken cancellationToken)
+    {
+        if (payment.Status == PaymentStates.Processing) return;
+        var link = await unit.FindSubscriptionChargeAsync(payment.Id);
+        if (link is null || (link.Kind, link.Attempt) is not (("renewal", _) or ("initial", 1))) return; // plan changes are answered synchronously
+        var subscription = await unit.LockSubscriptionAsync(null, link.SubscriptionId, wait: true)
+            ?? throw new InvalidOperationException($"Subscription {link.SubscriptionId} of payment {payment.Id} is gone.");
+        var plan = await PlanOfAsync(unit, subscription);
+        subscription.UpdateTime = Now;
+        if (link.Kind == "initial" && subscription.Status == SubscriptionStates.Incomplete)
+        {
+            if (payment.Status == PaymentStates.Succeeded) subscription.Status = SubscriptionStates.Active;
+            else
+            {
+                subscription.FailedAttempts = 1;
+                await EndAsync(unit, subscription, "first payment failed");
+                await unit.PublishAsync(FailureNotice(subscription, plan, payment, null));
+            }
+        }
+        else if (link.Kind == "renewal" && subscription.Status != SubscriptionStates.Canceled
+                 && subscription.CurrentPeriodEnd == link.PeriodStart && subscription.FailedAttempts + 1 == link.Attempt)
+            await ApplyRenewalOutcomeAsync(unit, subscription, plan, payment);
+        else
+        {
+            if (subscription.Status == SubscriptionStates.Canceled && payment.Status == PaymentStates.Succeeded && payment.Refundable > 0)
+                await processor.RefundAsync(unit, payment.UserId, payment.Id, DerivedId(payment.Id, payment.Id), 0,
+                    "subscription canceled before its payment settled", cancellationToken);
+            return;
+        }
+        await unit.UpdateSubscriptionAsync(subscription);
+    }
+
+    /// <summary>
+    /// The outcome of a renewal try, however it became known (at once in <see cref="ChargeAsync"/>, or later in
+    /// <see cref="SettleAsync"/>): captured → renewed; declined (or no card) → a failed try: the next dunning retry
+    /// and a notice, or the end. Still PROCESSING is neither: the task is done and the subscription waits for the
+    /// payment to settle — no retry (a retry would be a NEW charge while the first one may be captured), no notice.
+    /// </summary>
+    private async Task ApplyRenewalOutcomeAsync(PaymentUnit unit, SubscriptionRecord subscription, PlanRecord plan, PaymentRecord? payment)
+    {
+        if (payment is { Status: PaymentStates.Processing }) return;
         if (payment is { Status: PaymentStates.Succeeded })
         {
             subscription.Status = SubscriptionStates.Active;
@@ -220,15 +281,13 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
         }
         else
         {
-            // Declined (or left processing / waiting for a second step nobody is there to give: counted as a failed try;
-            // the payment itself settles on its own).
+            // Declined, no card, or a second step nobody is there to give (failed as "authentication_required").
             subscription.FailedAttempts++;
             var next = BillingSchedule.NextAttempt(subscription.CurrentPeriodEnd, subscription.FailedAttempts);
             if (next is null) await EndAsync(unit, subscription, "renewal payments failed");
             else { subscription.Status = SubscriptionStates.PastDue; subscription.NextAttemptTime = next; }
             await unit.PublishAsync(FailureNotice(subscription, plan, payment, next));
         }
-        await unit.UpdateSubscriptionAsync(subscription);
     }
 
     private static bool IsDue(SubscriptionRecord s, DateTime now) =>

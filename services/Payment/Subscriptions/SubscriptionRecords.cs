@@ -2,6 +2,8 @@ namespace Mesh.Payment.Subscriptions;
 
 public static class SubscriptionStates
 {
+    /// <summary>The first charge is still PROCESSING: not paid yet, not charged again; active (or canceled) once it settles.</summary>
+    public const string Incomplete = "incomplete";
     public const string Trialing = "trialing";
     public const string Active = "active";
     public const string PastDue = "past_due";
@@ -32,4 +34,13 @@ public sealed class SubscriptionRecord
     public DateTime? NextAttemptTime { get; set; }
     public DateTime CreateTime { get; set; }
     public DateTime UpdateTime { get; set; }
+}
+
+/// <summary>A payment's row in subscription_charges: the period (and try) it pays for; kind initial, renewal or proration.</summary>
+public sealed class SubscriptionChargeLink
+{
+    public Guid SubscriptionId { get; set; }
+    public DateTime PeriodStart { get; set; }
+    public int Attempt { get; set; }
+    public string Kind { get; set; } = "";
 }

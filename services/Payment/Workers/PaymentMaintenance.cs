@@ -5,7 +5,8 @@ namespace Mesh.Payment.Workers;
 
 /// <summary>
 /// Periodic housekeeping: settles PROCESSING payments from the provider's records (a lost answer becomes succeeded or
-/// failed, never a second charge), fails REQUIRES_ACTION payments nobody confirmed in time, schedules due recurring
+/// failed, never a second charge — and the subscription or instalment plan waiting for it then renews, retries or
+/// activates, <see cref="SubscriptionBilling.SettleAsync"/>), fails REQUIRES_ACTION payments nobody confirmed in time, schedules due recurring
 /// charges (renewals, instalments and their dunning retries) as queue tasks (<see cref="SubscriptionBilling.EnqueueDueAsync"/>; the
 /// charging itself is <see cref="RecurringCharges"/>'s) and forgets idempotency keys past their lifetime (≥ 24 h).
 /// </summary>
@@ -25,6 +26,13 @@ public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor proc
             {
                 logger.LogWarning(ex, "Payment maintenance failed; next round in {Interval}", options.MaintenanceInterval);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Stopping: a round cut short (its database already closing) is simply not finished; the next start
+                // picks the work up again. Not a failure of the host.
+                logger.LogDebug(ex, "Payment maintenance round ended by shutdown");
+                return;
+            }
         }
     }
 
@@ -35,9 +43,17 @@ public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor proc
         foreach (var id in await store.ProcessingPaymentIdsAsync(100))
         {
             await using var unit = await store.BeginAsync(cancellationToken);
+            // Locked first (the same lock ResolveAsync takes) so only the round that settles it applies the outcome.
+            if (await unit.LockPaymentAsync(null, id) is not { Status: PaymentStates.Processing }) continue;
             var payment = await processor.ResolveAsync(unit, id, cancellationToken);
+            if (payment is not null && payment.Status != PaymentStates.Processing)
+            {
+                // A renewal, instalment or first charge waiting for this payment gets its outcome in the same transaction.
+                await billing.SettleAsync(unit, payment, cancellationToken);
+                await instalments.SettleAsync(unit, payment);
+                resolved++;
+            }
             await unit.CommitAsync();
-            if (payment is not null && payment.Status != PaymentStates.Processing) resolved++;
         }
         foreach (var id in await store.ExpiredActionPaymentIdsAsync(time.GetUtcNow().UtcDateTime, 100))
         {

@@ -53,6 +53,9 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
         return new TestCaller(id, new Metadata { { "authorization", $"Bearer {Tokens.Issue(id, roles)}" } });
     }
 
+    /// <summary>A staff member who may refund any user's payment (CreateRefund is staff-only).</summary>
+    public TestCaller NewSupportAgent() => NewCaller("support_agent");
+
     public async ValueTask InitializeAsync()
     {
         await StartServiceAsync();
@@ -75,8 +78,35 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
     public async Task BillAsync()
     {
         await Maintenance.RunOnceAsync(TestContext.Current.CancellationToken);
+        await ChargeEnqueuedAsync();
+    }
+
+    /// <summary>
+    /// A billing round that only schedules and charges — it does NOT settle PROCESSING payments first, as
+    /// <see cref="BillAsync"/>'s maintenance round does — to see what billing does while a payment's outcome is unknown.
+    /// </summary>
+    public async Task ScheduleWithoutSettlingAsync()
+    {
+        await Services.GetRequiredService<Mesh.Payment.Subscriptions.SubscriptionBilling>().EnqueueDueAsync(TestContext.Current.CancellationToken);
+        await Services.GetRequiredService<Mesh.Payment.Instalments.InstalmentBilling>().EnqueueDueAsync(TestContext.Current.CancellationToken);
+        await ChargeEnqueuedAsync();
+    }
+
+    private async Task ChargeEnqueuedAsync()
+    {
         await PublishOutboxAsync(Mesh.Payment.Subscriptions.RecurringChargeRequested.Queue, Mesh.Payment.Subscriptions.RecurringChargeRequested.Type);
         await WaitUntilAsync(async () => await LedgerQueries.CountAsync(Database, "SELECT count(*) FROM charge_tasks WHERE status = 'enqueued'") == 0);
+    }
+
+    /// <summary>
+    /// Rewrites the provider's record of a charge as declined: as if the provider had declined it while its answer was
+    /// lost (the timeout card always captures).
+    /// </summary>
+    public async Task DeclineAtProviderAsync(string paymentId)
+    {
+        await using var connection = await Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await Dapper.SqlMapper.ExecuteAsync(connection,
+            "UPDATE sandbox_provider.charges SET state = 'Declined', decline_code = 'card_declined' WHERE reference = @paymentId", new { paymentId });
     }
 
     /// <summary>Publishes every unsent outbox row (declaring <paramref name="queue"/> first, as its consumer does, so nothing is unroutable).</summary>
@@ -160,7 +190,7 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
     {
         var method = await Client.CreatePaymentMethodAsync(new CreatePaymentMethodRequest
         {
-            CardNumber = number, ExpMonth = 12, ExpYear = DateTime.UtcNow.Year + 2, Cvc = "123",
+            CardNumber = number, ExpMonth = 12, ExpYear = Clock.GetUtcNow().Year + 2, Cvc = "123", // valid on the test clock, which tests move by years
         }, caller.Bearer, cancellationToken: TestContext.Current.CancellationToken);
         return method.Id;
     }
