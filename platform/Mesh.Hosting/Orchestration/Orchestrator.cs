@@ -182,9 +182,17 @@ internal sealed class Orchestrator
             _servers.Clear();
             _serverStops.Clear();
         }
+        // Services first (they may still write), then the servers they use — each half of the stop budget.
         var half = TimeSpan.FromTicks(_options.StopTimeout.Ticks / 2);
         await Task.WhenAll(supervisors.Select(s => s.StopAsync(half)));
-        await Task.WhenAll(servers.Select(s => s.StopAsync(ResourceState.Stopped)));
+        var serversStopped = Task.WhenAll(servers.Select(s => s.StopAsync(ResourceState.Stopped)));
+        if (await Task.WhenAny(serversStopped, Task.Delay(half)) != serversStopped)
+        {
+            // A server slow to stop politely (the Erlang VM on a busy machine) is ended by force, so stopping stays
+            // bounded: PostgreSQL recovers from its WAL and RabbitMQ keeps its durable messages.
+            foreach (var server in servers) server.Kill();
+        }
+        await serversStopped;
         await Task.WhenAll(serverStops.Select(stop => stop()));
         _remembered.ReleaseAll();
     }

@@ -12,6 +12,7 @@ internal sealed class ServerSupervisor(ResourceInstance instance, Func<Cancellat
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Func<Task>? _stop;
+    private ChildProcess? _process;
 
     public ResourceInstance Instance { get; } = instance;
 
@@ -27,6 +28,7 @@ internal sealed class ServerSupervisor(ResourceInstance instance, Func<Cancellat
             {
                 var (process, stop, endpoint) = await start(ct);
                 _stop = stop;
+                _process = process;
                 Instance.Pid = process.Pid;
                 Instance.Log = process.Log;
                 Instance.StartedAt = DateTime.UtcNow;
@@ -69,6 +71,12 @@ internal sealed class ServerSupervisor(ResourceInstance instance, Func<Cancellat
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// Ends the server's process at once (SIGKILL), e.g. when a polite stop in progress outlasts the host's stop budget;
+    /// the stop in progress then finishes quickly (RabbitMQ's then ends the Erlang VM it started by its pid).
+    /// </summary>
+    public void Kill() => Volatile.Read(ref _process)?.Kill();
 
     /// <summary>A server that dies on its own is shown as such (nothing restarts it; the dashboard's start does).</summary>
     private async Task WatchAsync(ChildProcess process, Func<Task> stop)
