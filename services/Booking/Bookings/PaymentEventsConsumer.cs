@@ -10,38 +10,14 @@ namespace Mesh.Booking.Bookings;
 /// other payments (no key, another user, not a booking) are acknowledged and ignored. Runs only when
 /// ConnectionStrings:messaging is set.
 /// </summary>
-public sealed class PaymentEventsConsumer(NpgsqlDataSource db, CheckoutSaga saga, IConfiguration configuration, ILogger<PaymentEventsConsumer> logger) : BackgroundService
+public sealed class PaymentEventsConsumer(NpgsqlDataSource db, CheckoutSaga saga, IConfiguration configuration, ILogger<PaymentEventsConsumer> logger)
+    : InboxConsumerService(db, configuration, logger)
 {
     public const string Queue = "booking.payment-events";
 
-    private InboxConsumer? _consumer;
+    protected override InboxConsumerOptions Options => new() { Queue = Queue, Bindings = [BookingMessages.PaymentSucceededType, BookingMessages.PaymentFailedType] };
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (configuration.GetConnectionString("messaging") is not { Length: > 0 } broker) return;
-        // The broker may not be up yet (or may be restarting): keep trying; the events wait in payment's outbox.
-        for (var delay = TimeSpan.FromMilliseconds(200); !stoppingToken.IsCancellationRequested; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks)))
-        {
-            try
-            {
-                _consumer = new InboxConsumer(db, new InboxConsumerOptions
-                {
-                    ConnectionString = broker, Queue = Queue, Bindings = [BookingMessages.PaymentSucceededType, BookingMessages.PaymentFailedType],
-                }, logger);
-                await _consumer.StartAsync(HandleAsync, stoppingToken);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Cannot consume payment events yet; retrying in {Delay}", delay);
-                if (_consumer is not null) await _consumer.DisposeAsync();
-                _consumer = null;
-                await Task.Delay(delay, stoppingToken);
-            }
-        }
-    }
-
-    private async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var payment = message.Json<BookingMessages.PaymentOutcome>();
         if (!Guid.TryParse(payment.IdempotencyKey, out var bookingId)) return;
@@ -55,11 +31,5 @@ public sealed class PaymentEventsConsumer(NpgsqlDataSource db, CheckoutSaga saga
         if (current is null || current.UserId != payment.UserId.ToString()) return;
         var settled = await saga.SettleAsync(transaction, bookingId, outcome);
         logger.LogInformation("Payment event {Type} for booking {BookingId}: now {Status}", message.Type, bookingId, settled?.Status);
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        if (_consumer is not null) await _consumer.DisposeAsync();
     }
 }

@@ -18,7 +18,7 @@ namespace Mesh.Payment.Workers;
 /// Runs only when ConnectionStrings:messaging is set.
 /// </summary>
 public sealed class ChargeTasks(NpgsqlDataSource db, PaymentProcessor processor, IdempotentCalls idempotent, IConfiguration configuration, ILogger<ChargeTasks> logger)
-    : BackgroundService
+    : InboxConsumerService(db, configuration, logger)
 {
     public const string TaskType = "payment.charge_requested";
     public const string Queue = "payment.charge-tasks";
@@ -26,16 +26,9 @@ public sealed class ChargeTasks(NpgsqlDataSource db, PaymentProcessor processor,
     /// <summary>The task's body (JSON, PascalCase).</summary>
     public sealed record ChargeRequested(Guid UserId, Guid PaymentMethodId, long Amount, string Currency, string Description, string IdempotencyKey, bool Capture);
 
-    private InboxConsumer? _consumer;
+    protected override InboxConsumerOptions Options => new() { Queue = Queue, Bindings = [TaskType] };
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (configuration.GetConnectionString("messaging") is not { Length: > 0 } broker) return;
-        _consumer = new InboxConsumer(db, new InboxConsumerOptions { ConnectionString = broker, Queue = Queue, Bindings = [TaskType] }, logger);
-        await _consumer.StartAsync(HandleAsync, stoppingToken);
-    }
-
-    private async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var task = message.Json<ChargeRequested>();
         var unit = PaymentUnit.Within(transaction);
@@ -86,11 +79,5 @@ public sealed class ChargeTasks(NpgsqlDataSource db, PaymentProcessor processor,
         logger.LogWarning("Charge task {MessageId} (key {Key}) refused before any payment: {Code} {Detail}", messageId, task.IdempotencyKey, code, detail);
         await unit.PublishAsync(OutboxMessage.Json(PaymentEvents.FailedType,
             new PaymentEvents.PaymentFailed(Guid.Empty, task.UserId, task.Amount, task.Currency ?? "", code, task.IdempotencyKey)));
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        if (_consumer is not null) await _consumer.DisposeAsync();
     }
 }

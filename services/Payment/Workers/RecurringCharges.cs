@@ -14,32 +14,17 @@ namespace Mesh.Payment.Workers;
 /// plan change, the database) is retried by the consumer with back-off.
 /// Runs only when ConnectionStrings:messaging is set.
 /// </summary>
-public sealed class RecurringCharges(NpgsqlDataSource db, SubscriptionBilling subscriptions, InstalmentBilling instalments, IConfiguration configuration, ILogger<RecurringCharges> logger) : BackgroundService
+public sealed class RecurringCharges(NpgsqlDataSource db, SubscriptionBilling subscriptions, InstalmentBilling instalments, IConfiguration configuration, ILogger<RecurringCharges> logger)
+    : InboxConsumerService(db, configuration, logger)
 {
-    private InboxConsumer? _consumer;
+    protected override InboxConsumerOptions Options => new() { Queue = RecurringChargeRequested.Queue, Bindings = [RecurringChargeRequested.Type] };
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (configuration.GetConnectionString("messaging") is not { Length: > 0 } broker) return;
-        _consumer = new InboxConsumer(db, new InboxConsumerOptions
-        {
-            ConnectionString = broker, Queue = RecurringChargeRequested.Queue, Bindings = [RecurringChargeRequested.Type],
-        }, logger);
-        await _consumer.StartAsync(HandleAsync, stoppingToken);
-    }
-
-    private async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var unit = PaymentUnit.Within(transaction);
         var task = await unit.LockChargeTaskAsync(message.Json<RecurringChargeRequested>().TaskId);
         if (task is null || task.Status != ChargeTaskStates.Enqueued) return; // handled already (a redelivery)
         if (task.SubscriptionId is not null) await subscriptions.ChargeAsync(unit, task, cancellationToken);
         else await instalments.ChargeAsync(unit, task, cancellationToken);
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        if (_consumer is not null) await _consumer.DisposeAsync();
     }
 }

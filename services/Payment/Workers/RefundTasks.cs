@@ -11,7 +11,8 @@ namespace Mesh.Payment.Workers;
 /// large, not captured) is an answer, not a fault: logged and acknowledged, not retried.
 /// Runs only when ConnectionStrings:messaging is set.
 /// </summary>
-public sealed class RefundTasks(NpgsqlDataSource db, PaymentProcessor processor, IConfiguration configuration, ILogger<RefundTasks> logger) : BackgroundService
+public sealed class RefundTasks(NpgsqlDataSource db, PaymentProcessor processor, IConfiguration configuration, ILogger<RefundTasks> logger)
+    : InboxConsumerService(db, configuration, logger)
 {
     public const string TaskType = "payment.refund_requested";
     public const string Queue = "payment.refund-tasks";
@@ -19,16 +20,9 @@ public sealed class RefundTasks(NpgsqlDataSource db, PaymentProcessor processor,
     /// <summary>The task's body.</summary>
     public sealed record RefundRequested(Guid PaymentId, Guid UserId, long Amount, string Reason);
 
-    private InboxConsumer? _consumer;
+    protected override InboxConsumerOptions Options => new() { Queue = Queue, Bindings = [TaskType] };
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (configuration.GetConnectionString("messaging") is not { Length: > 0 } broker) return;
-        _consumer = new InboxConsumer(db, new InboxConsumerOptions { ConnectionString = broker, Queue = Queue, Bindings = [TaskType] }, logger);
-        await _consumer.StartAsync(HandleAsync, stoppingToken);
-    }
-
-    private async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(InboxMessage message, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var task = message.Json<RefundRequested>();
         try
@@ -40,11 +34,5 @@ public sealed class RefundTasks(NpgsqlDataSource db, PaymentProcessor processor,
         {
             logger.LogWarning("Refund task {MessageId} for payment {PaymentId} refused: {Reason}", message.Id, task.PaymentId, ex.Status.Detail);
         }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        if (_consumer is not null) await _consumer.DisposeAsync();
     }
 }
