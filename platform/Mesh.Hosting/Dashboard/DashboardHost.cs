@@ -85,7 +85,9 @@ public sealed class DashboardHost : IAsyncDisposable
         // The app host's console belongs to the start-up view and the URLs; the dashboard stays quiet.
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        return builder.Build();
+        var app = builder.Build();
+        app.UseLocalRequestGuard();
+        return app;
     }
 
     private static int BoundPort(WebApplication app)

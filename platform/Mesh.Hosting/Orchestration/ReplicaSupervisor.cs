@@ -64,7 +64,9 @@ internal sealed class ReplicaSupervisor
             _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         Instance.SetState(ResourceState.Stopping, "stopping on request");
-        if (_process is { } process) await process.StopAsync(grace);
+        ChildProcess? process;
+        lock (_gate) process = _process; // the watch loop launches under the same lock, so this is the latest one
+        if (process is not null) await process.StopAsync(grace);
         lock (_gate)
             if (_held is null) return; // started again meanwhile: the watch loop owns the state now
         Instance.Pid = null;
@@ -88,8 +90,14 @@ internal sealed class ReplicaSupervisor
     {
         _stopping.Cancel();
         Instance.SetState(ResourceState.Stopping);
-        if (_process is not null) await _process.StopAsync(grace);
-        try { await _watch; } catch (OperationCanceledException) { }
+        ChildProcess? process;
+        lock (_gate) process = _process;
+        if (process is not null) await process.StopAsync(grace);
+        try { await _watch; }
+        catch (Exception) { /* the loop's own failure must not keep the host from stopping the servers next */ }
+        // A launch that raced the cancellation started a process after the one stopped above: stop it too.
+        lock (_gate) process = _process;
+        if (process is { IsRunning: true }) await process.StopAsync(grace);
         Instance.SetState(ResourceState.Stopped);
     }
 
@@ -150,7 +158,10 @@ internal sealed class ReplicaSupervisor
         }
     }
 
-    /// <summary>Restarts the replica each time it exits, waiting 1, 2, 4 … 30 s; a long healthy run resets the wait.</summary>
+    /// <summary>
+    /// Restarts the replica each time it exits, waiting 1, 2, 4 … 30 s; a long healthy run resets the wait. A replica
+    /// stopped on purpose (a hold) is launched again only when started — also when the stop came during a back-off.
+    /// </summary>
     private async Task WatchAsync()
     {
         var backoff = TimeSpan.FromSeconds(1);
@@ -159,25 +170,53 @@ internal sealed class ReplicaSupervisor
         {
             await _process!.Exited.WaitAsync(ct);
             if (ct.IsCancellationRequested) return;
-            Task? hold;
-            lock (_gate) hold = _held?.Task;
-            if (hold is not null)
+            var crashed = !IsHeld;
+            if (crashed)
             {
-                // Stopped on purpose: no back-off, no restart count; back when asked.
-                await hold.WaitAsync(ct);
-                backoff = TimeSpan.FromSeconds(1);
-                Launch();
-                await WaitAfterLaunchAsync(ct);
-                continue;
+                var ranFor = DateTime.UtcNow - (Instance.StartedAt ?? DateTime.UtcNow);
+                if (ranFor > TimeSpan.FromMinutes(1)) backoff = TimeSpan.FromSeconds(1);
+                Instance.SetState(ResourceState.Exited, $"exited with code {_process.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
+                await Task.Delay(backoff, ct);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
-            var ranFor = DateTime.UtcNow - (Instance.StartedAt ?? DateTime.UtcNow);
-            if (ranFor > TimeSpan.FromMinutes(1)) backoff = TimeSpan.FromSeconds(1);
-            Instance.SetState(ResourceState.Exited, $"exited with code {_process.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
-            await Task.Delay(backoff, ct);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-            Instance.RestartCount++;
-            Launch();
+            if (!await LaunchUnlessHeldAsync(ct)) return;
+            if (crashed) Instance.RestartCount++;
+            else backoff = TimeSpan.FromSeconds(1); // stopped and started on purpose: no back-off, no restart count
             await WaitAfterLaunchAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Waits while the replica is held (stopped on purpose), then launches it — the last check and the launch under
+    /// the lock a stop takes, so a stop either sees the new process or keeps it from starting. False when the host stops.
+    /// </summary>
+    private async Task<bool> LaunchUnlessHeldAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            Task? hold;
+            lock (_gate)
+            {
+                hold = _held?.Task;
+                if (hold is null && !ct.IsCancellationRequested)
+                {
+                    try
+                    {
+                        Launch();
+                        return true;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // Cannot start at all (binary gone, disk full): shown as failed; the exited process keeps the
+                        // loop going, so it is tried again after the next back-off.
+                        Instance.SetState(ResourceState.Failed, $"could not start: {ex.Message}");
+                        return true;
+                    }
+                }
+            }
+            if (hold is null) return false;
+            try { await hold.WaitAsync(ct); }
+            catch (OperationCanceledException) { return false; }
         }
     }
 

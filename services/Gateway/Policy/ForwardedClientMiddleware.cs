@@ -31,7 +31,12 @@ public sealed class ForwardedClientMiddleware(RequestDelegate next, TrustedProxi
         IPAddress? leftmost = null;
         for (var i = entries.Count - 1; i >= 0; i--)
         {
-            if (!IPAddress.TryParse(entries[i], out var address)) return null; // a forged or broken list: trust none of it
+            // Some proxies write the client's port too ("203.0.113.7:5678", "[2001:db8::1]:443").
+            if (!IPAddress.TryParse(entries[i], out var address))
+            {
+                if (!IPEndPoint.TryParse(entries[i], out var endpoint)) return null; // a forged or broken list: trust none of it
+                address = endpoint.Address;
+            }
             address = Normalize(address);
             if (!proxies.Contains(address)) return address;
             leftmost = address;

@@ -8,6 +8,10 @@ namespace Mesh.Hosting.Dashboard.Pages;
 internal static class LogsPage
 {
     private static readonly (string Name, int Min)[] Levels = [("Trace", 1), ("Debug", 5), ("Information", 9), ("Warning", 13), ("Error", 17), ("Critical", 21)];
+
+    /// <summary>A CSS class from a fixed set: the level text comes from whoever sent the log, so it never reaches the markup.</summary>
+    private static string LevelClass(string level) =>
+        Levels.FirstOrDefault(l => l.Name.Equals(level, StringComparison.OrdinalIgnoreCase)).Name?.ToLowerInvariant() ?? "other";
     private const int PageSize = 500;
 
     public static string Render(TelemetryStore store, string? resource, string? level, string? traceId, string? text)
@@ -32,10 +36,10 @@ internal static class LogsPage
             .Append("<table class=\"grid\" id=\"logs\"><thead><tr><th>Time</th><th>Resource</th><th>Level</th><th>Category</th><th>Message</th><th>Trace</th></tr></thead><tbody>");
         foreach (var l in shown)
         {
-            sb.Append("<tr class=\"level-").Append(l.Level.ToLowerInvariant()).Append("\"><td class=\"time\">").Append(l.Time.ToString("HH:mm:ss.fff")).Append("</td><td>")
+            sb.Append("<tr class=\"level-").Append(LevelClass(l.Level)).Append("\"><td class=\"time\">").Append(l.Time.ToString("HH:mm:ss.fff")).Append("</td><td>")
               .Append(E(l.Instance ?? l.Service)).Append("</td><td>").Append(E(l.Level)).Append("</td><td>").Append(E(l.Category)).Append("</td><td class=\"message\">")
               .Append(E(l.Message)).Append("</td><td>");
-            if (l.TraceId is not null) sb.Append("<a href=\"/traces/").Append(l.TraceId).Append("\">").Append(l.TraceId[..8]).Append("</a>");
+            if (l.TraceId is not null) sb.Append("<a href=\"/traces/").Append(E(l.TraceId)).Append("\">").Append(E(l.TraceId[..Math.Min(8, l.TraceId.Length)])).Append("</a>");
             sb.Append("</td></tr>");
         }
         return Page("Structured logs", "/logs", sb.Append("</tbody></table>").ToString());
