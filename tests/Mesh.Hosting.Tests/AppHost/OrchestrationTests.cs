@@ -68,6 +68,37 @@ public sealed class OrchestrationTests
     }
 
     [Fact]
+    public async Task A_replica_stopped_during_its_crash_back_off_stays_stopped_until_started()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new ScratchDirectory();
+        var builder = DistributedApplication.CreateBuilder(TestGraph.Options(dir.Path));
+        // Runs a moment, then crashes: the supervisor waits its back-off (1 s) before launching it again.
+        builder.AddExecutable("flaky", "/bin/sh", ".", "-c", "sleep 1; exit 1");
+        var app = builder.Build();
+        try
+        {
+            await app.StartAsync(ct);
+            var flaky = app.InstancesOf("flaky")[0];
+            await WaitUntilAsync(() => flaky.State == ResourceState.Exited && flaky.StateDetail?.Contains("restarting in") == true, ct);
+
+            Assert.True(await app.StopInstanceAsync("flaky"));
+            // Well past the back-off: nothing launched it again.
+            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            Assert.Equal(ResourceState.Exited, flaky.State);
+            Assert.Null(flaky.Pid);
+            Assert.Equal(0, flaky.RestartCount);
+
+            Assert.True(await app.StartInstanceAsync("flaky", ct));
+            await WaitUntilAsync(() => flaky.Pid is not null, ct);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_broken_resource_fails_start_up_with_its_name_and_log_tail_and_nothing_is_left()
     {
         var ct = TestContext.Current.CancellationToken;
