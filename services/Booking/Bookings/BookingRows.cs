@@ -55,19 +55,3 @@ public sealed class TicketRow
 
 /// <summary>A booking with its tickets and (show bookings) the seats its hold held.</summary>
 public sealed record BookingView(BookingRow Booking, IReadOnlyList<TicketRow> Tickets, IReadOnlyList<HeldSeatRow> Seats);
-
-/// <summary>The hold a checkout starts from, read with its row locked.</summary>
-public sealed class CheckoutHoldRow
-{
-    public Guid Id { get; set; }
-    public string UserId { get; set; } = "";
-    public Guid? ShowId { get; set; }
-    public Guid? ServiceId { get; set; }
-    public DateTime? SlotStart { get; set; }
-    public int? Quantity { get; set; }
-    public string Currency { get; set; } = "";
-    public long AmountMinor { get; set; }
-    public DateTime ExpiresAt { get; set; }
-    public DateTime? ReleasedAt { get; set; }
-    public Guid? BookingId { get; set; }
-}

@@ -41,14 +41,14 @@ public sealed class BookingsStore(NpgsqlDataSource db)
         }
     }
 
-    public async Task<CheckoutHoldRow?> FindHoldAsync(Guid holdId, CancellationToken cancellationToken)
+    public async Task<HoldRow?> FindHoldAsync(Guid holdId, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<CheckoutHoldRow>($"SELECT {HoldColumns} FROM holds WHERE id = @holdId", new { holdId });
+        return await connection.QuerySingleOrDefaultAsync<HoldRow>($"SELECT {HoldColumns} FROM holds WHERE id = @holdId", new { holdId });
     }
 
-    public static Task<CheckoutHoldRow?> LockHoldAsync(NpgsqlTransaction tx, Guid holdId) =>
-        tx.Connection!.QuerySingleOrDefaultAsync<CheckoutHoldRow?>($"SELECT {HoldColumns} FROM holds WHERE id = @holdId FOR UPDATE", new { holdId }, tx);
+    public static Task<HoldRow?> LockHoldAsync(NpgsqlTransaction tx, Guid holdId) =>
+        tx.Connection!.QuerySingleOrDefaultAsync<HoldRow?>($"SELECT {HoldColumns} FROM holds WHERE id = @holdId FOR UPDATE", new { holdId }, tx);
 
     public static Task<BookingRow?> FindByKeyAsync(NpgsqlTransaction tx, string userId, string key) =>
         tx.Connection!.QuerySingleOrDefaultAsync<BookingRow?>($"SELECT {Columns} FROM bookings WHERE user_id = @userId AND idempotency_key = @key", new { userId, key }, tx);

@@ -48,7 +48,7 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
     /// <summary>A booking of nothing to pay (free seats) is settled as paid without a payment.</summary>
     private static ChargeOutcome.Paid NothingToPay(BookingRow booking) => new(Guid.Empty, 0, booking.Currency);
 
-    private async Task<DateTime> StartOfAsync(CheckoutHoldRow hold, CancellationToken cancellationToken)
+    private async Task<DateTime> StartOfAsync(HoldRow hold, CancellationToken cancellationToken)
     {
         if (hold.SlotStart is { } slot) return slot;
         var show = await catalog.FindAsync(hold.ShowId!.Value, cancellationToken);
