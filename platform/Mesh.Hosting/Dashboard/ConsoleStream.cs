@@ -18,6 +18,9 @@ internal static class ConsoleStream
     public static async Task FollowAsync(HttpContext http, BoundedLog<ConsoleLine> log, long? after, CancellationToken stopping)
     {
         var position = after ?? (long.TryParse(http.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0);
+        // A position past this log's end comes from an earlier app host (the tab reconnected to a restarted one, whose
+        // numbering starts again at 1): follow this log from its start instead of waiting for it to catch up.
+        if (position > log.LastSeq) position = 0;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         var ct = cts.Token;
         http.Response.ContentType = "text/event-stream; charset=utf-8";

@@ -111,7 +111,8 @@ internal sealed class ReplicaSupervisor
             LogFile = _logFile,
             Environment = _environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
         });
-        process.Log.LineWritten += line => Instance.Log!.Add(line);
+        // Lines the process printed before this line ran are copied too (a quick first line was lost otherwise).
+        process.Log.Follow(int.MaxValue, history => { foreach (var line in history) Instance.Log!.Add(line); }, line => Instance.Log!.Add(line));
         _process = process;
         Instance.Pid = process.Pid;
         Instance.StartedAt = DateTime.UtcNow;

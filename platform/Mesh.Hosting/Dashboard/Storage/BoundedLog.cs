@@ -24,6 +24,9 @@ public sealed class BoundedLog<T>
 
     public int Count { get { lock (_gate) return _items.Count; } }
 
+    /// <summary>The sequence number of the newest entry ever added (0 before the first).</summary>
+    public long LastSeq { get { lock (_gate) return _next - 1; } }
+
     public long Add(T item)
     {
         TaskCompletionSource? newer;

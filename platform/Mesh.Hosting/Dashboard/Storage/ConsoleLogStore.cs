@@ -40,7 +40,9 @@ public sealed class ConsoleLogStore
             if (!_followed.Add(tail)) return;
             target = _logs[instance.DisplayName];
         }
-        target.AddRange(tail.Last(_capacity).Select(line => new ConsoleLine(DateTime.UtcNow, line)));
-        tail.LineWritten += line => target.Add(new ConsoleLine(DateTime.UtcNow, line));
+        // History and news from one call: a line printed while following starts is neither lost nor shown twice.
+        tail.Follow(_capacity,
+            history => target.AddRange(history.Select(line => new ConsoleLine(DateTime.UtcNow, line))),
+            line => target.Add(new ConsoleLine(DateTime.UtcNow, line)));
     }
 }
