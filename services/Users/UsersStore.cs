@@ -32,26 +32,7 @@ public sealed class UsersStore(NpgsqlDataSource db)
     /// <summary>Applies the embedded Migrations/*.sql not yet applied, in name order, each in its own transaction, one replica at a time.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        var assembly = typeof(UsersStore).Assembly;
-        var scripts = assembly.GetManifestResourceNames().Where(n => n.StartsWith("Migrations/", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).ToList();
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-        foreach (var script in scripts)
-        {
-            var version = script["Migrations/".Length..^".sql".Length];
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // Serialises replicas starting together; released at commit.
-            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(7007001)", transaction: transaction);
-            var applied = await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = @version)", new { version }, transaction);
-            if (!applied)
-            {
-                using var reader = new StreamReader(assembly.GetManifestResourceStream(script)!);
-                await connection.ExecuteAsync(await reader.ReadToEndAsync(cancellationToken), transaction: transaction);
-                await connection.ExecuteAsync("INSERT INTO schema_migrations (version) VALUES (@version)", new { version }, transaction);
-            }
-            await transaction.CommitAsync(cancellationToken);
-        }
+        await Mesh.ServiceDefaults.Data.SqlMigrations.ApplyAsync(db, typeof(UsersStore).Assembly, cancellationToken);
     }
 
     /// <summary>Inserts an account; false when the email is taken (case-insensitively).</summary>
