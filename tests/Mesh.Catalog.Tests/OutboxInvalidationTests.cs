@@ -22,7 +22,7 @@ public sealed class OutboxInvalidationTests(OutboxInvalidationTests.WithBroker f
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);   // a hang guard, not a timing assertion
     private IDatabase Redis => fixture.Services.GetRequiredService<IDatabase>();
 
     private async Task<Show> NewShowAsync(int hoursAhead)
@@ -67,11 +67,12 @@ public sealed class OutboxInvalidationTests(OutboxInvalidationTests.WithBroker f
     public async Task A_stale_copy_recached_by_a_racing_read_is_removed_when_the_event_lands()
     {
         var show = await NewShowAsync(20);
+        // The creation's own event must land before the copy is taken, or it could delete that copy.
+        await WaitForInboxToCatchUpAsync();
         var key = CatalogCache.ShowKey(Guid.Parse(show.Id));
         await fixture.Client.GetShowAsync(new GetShowRequest { Id = show.Id }, cancellationToken: Ct);
         byte[] stale = (await Redis.StringGetAsync(key))!;
         Assert.NotNull(stale);
-        await WaitForInboxToCatchUpAsync();
 
         // Hold the consumer back: its inbox insert waits on this lock, so the event cannot land before the race below.
         await using var blocker = new NpgsqlConnection(fixture.ConnectionString);

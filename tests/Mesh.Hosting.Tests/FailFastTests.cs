@@ -80,6 +80,6 @@ public sealed class FailFastTests
         Assert.Equal("rabbitmq", ex.ServerName);
         Assert.False(string.IsNullOrWhiteSpace(ex.LogTail));
         // Every process of that broker (epmd, the wrapper, the Erlang VM) had this directory in its environment.
-        Assert.Empty(ProcessAssert.ProcessesMentioning(dir.Path));
+        await ProcessAssert.NoneMentioningAsync(dir.Path, TimeSpan.FromSeconds(10));
     }
 }

@@ -46,8 +46,10 @@ public sealed class TracingTests(IsolatedData data) : IClassFixture<IsolatedData
         var consumer = new AsyncEventingBasicConsumer(consumeChannel);
         consumer.ReceivedAsync += async (_, delivery) =>
         {
+            ActivityTraceId seen;
             using (var activity = RabbitMqTracing.StartConsume(delivery, queue))
-                consumed.TrySetResult(activity?.TraceId ?? default);
+                seen = activity?.TraceId ?? default;
+            consumed.TrySetResult(seen);   // after the span ended (and was exported), not inside it
             await consumeChannel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
         };
         await consumeChannel.BasicConsumeAsync(queue, autoAck: false, consumer, ct);
@@ -66,6 +68,12 @@ public sealed class TracingTests(IsolatedData data) : IClassFixture<IsolatedData
         Assert.Equal(traceId.ToString(), reply.TraceId);  // the handler ran inside the trace
         Assert.Equal(traceId, consumerTraceId);            // and so did the consumer, across the broker
 
+        // The server's span ends after its response is on the wire: wait for all four instead of racing it.
+        using (var guard = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            guard.CancelAfter(TimeSpan.FromSeconds(30));
+            while (exporter.Spans.Count(s => s.TraceId == traceId) < 4) await Task.Delay(20, guard.Token);
+        }
         var spans = exporter.Spans.Where(s => s.TraceId == traceId).ToList();
         var client = Assert.Single(spans, s => s.Source.Name == MeshTelemetry.GrpcSourceName && s.Kind == ActivityKind.Client);
         var server = Assert.Single(spans, s => s.Source.Name == MeshTelemetry.GrpcSourceName && s.Kind == ActivityKind.Server);

@@ -68,6 +68,9 @@ public sealed class CatalogCache(IDatabase redis, CatalogOptions options, CacheM
         metrics.Miss(kind);
         var bytes = await _flights.RunAsync(key, async () =>
         {
+            // A reader that missed just before the previous flight stored the value, and arrives after that flight
+            // ended, starts a new flight: it finds the stored copy here instead of loading the row again.
+            if (await TryReadAsync(key) is { } stored) return stored;
             metrics.Load(kind);
             var value = await load();
             if (value is null) return null;   // absence is not cached: a show created a moment later must be seen

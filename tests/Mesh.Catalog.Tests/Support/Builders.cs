@@ -39,5 +39,8 @@ public static class Builders
     };
 
     /// <summary>A whole number of hours from now, so shows built from it never start in the past.</summary>
-    public static DateTime HoursAhead(int hours) => DateTime.UtcNow.Date.AddDays(2).AddHours(hours);
+    /// Counted from one day fixed when the test assembly loads: a test running across midnight still gets one timeline.
+    public static DateTime HoursAhead(int hours) => Base.AddHours(hours);
+
+    private static readonly DateTime Base = DateTime.UtcNow.Date.AddDays(2);
 }

@@ -50,6 +50,31 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
 
     public HttpClient CreateRestClient() => new() { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(60) };
 
+    /// <summary>
+    /// The consumer declares its queue and bindings in the background after start; the relay publishes without
+    /// "mandatory", so an event relayed before the bindings exist is dropped by the broker as unroutable. Tests that
+    /// count consumed events must not start before the consumer listens.
+    /// </summary>
+    private async Task WaitForCacheInvalidationConsumerAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(await Data.RabbitMqConnectionStringAsync()) };
+        await using var connection = await factory.CreateConnectionAsync(ct);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(120);   // hang guard: a cold broker on a busy machine
+        while (true)
+        {
+            // A passive declare of a missing queue closes the channel: a fresh channel per try.
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+            try
+            {
+                if ((await channel.QueueDeclarePassiveAsync(Mesh.Catalog.Changes.CacheInvalidationConsumer.Queue, ct)).ConsumerCount > 0) return;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) { /* not declared yet */ }
+            if (DateTime.UtcNow > until) throw new TimeoutException("the catalog's cache-invalidation consumer did not start listening");
+            await Task.Delay(100, ct);
+        }
+    }
+
     public async ValueTask InitializeAsync()
     {
         ConnectionString = await Data.PostgresConnectionStringAsync();
@@ -77,6 +102,7 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
         _catalog.MapCatalog();
         _catalog.MapDefaultEndpoints();
         await _catalog.StartAsync(TestContext.Current.CancellationToken);
+        if (UseMessaging) await WaitForCacheInvalidationConsumerAsync();
         var endpoints = _catalog.Services.GetRequiredService<ServiceEndpoints>();
         Channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
         Client = new Mesh.Catalog.V1.Catalog.CatalogClient(Channel);

@@ -106,7 +106,8 @@ public sealed class LibraryBackend(BackendState state) : Library.LibraryBase
                 if (interval > TimeSpan.Zero) await Task.Delay(interval, context.CancellationToken);
             }
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        // A disconnect during a write surfaces as that write's failure, not always as an OperationCanceledException.
+        catch (Exception) when (context.CancellationToken.IsCancellationRequested)
         {
             state.StreamCancelled.TrySetResult();
             throw;

@@ -255,7 +255,9 @@ public sealed class RawServerTests
         await using var _ = server;
         using var __ = channel;
 
-        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(EchoMethods.ServerStream, null, Options(deadline: DateTime.UtcNow.AddMilliseconds(300)), "x");
+        // Long enough for a new connection to reach the handler on a busy machine: the server must see the stream
+        // before the deadline resets it, or there is nothing to observe.
+        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(EchoMethods.ServerStream, null, Options(deadline: DateTime.UtcNow.AddSeconds(3)), "x");
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(Ct));
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         await aborted.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct); // RST_STREAM reached the server

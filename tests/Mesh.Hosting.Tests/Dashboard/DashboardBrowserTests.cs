@@ -129,7 +129,7 @@ public sealed class DashboardBrowserTests
         var stderr = node.StandardError.ReadToEndAsync(ct);
         try
         {
-            await node.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(3), ct);
+            await node.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(6), ct);   // hang guard; a first chromium launch on a fresh machine is slow
         }
         catch (TimeoutException)
         {
