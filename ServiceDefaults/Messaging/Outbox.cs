@@ -43,8 +43,12 @@ public static class Outbox
     public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(7007999); " + Schema + " SELECT pg_advisory_unlock(7007999);", connection);
+        // A transaction-scoped lock: released by the commit, and by the rollback when the schema fails, so it never
+        // stays with a pooled connection (services may keep sessions across pool returns: No Reset On Close).
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7007999); " + Schema, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -55,16 +59,34 @@ public static class Outbox
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(message);
-        var activity = System.Diagnostics.Activity.Current;
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO mesh_outbox (id, type, content_type, body, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6)",
-            transaction.Connection, transaction);
-        command.Parameters.Add(new() { Value = message.Id });
-        command.Parameters.Add(new() { Value = message.Type });
-        command.Parameters.Add(new() { Value = message.ContentType });
-        command.Parameters.Add(new() { Value = message.Body.ToArray() });
-        command.Parameters.Add(new() { Value = (object?)activity?.Id ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = (object?)activity?.TraceStateString ?? DBNull.Value });
+        await using var command = new NpgsqlCommand(InsertSql, transaction.Connection, transaction);
+        AddParameters(command.Parameters, message);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The same insert as <see cref="AddAsync"/>, as a command for the caller's <see cref="NpgsqlBatch"/>, so a state
+    /// change and its message can reach the database in one round trip. The batch must run in the transaction of the
+    /// state change; the trace context is the current one, as with <see cref="AddAsync"/>.
+    /// </summary>
+    public static NpgsqlBatchCommand BatchCommand(OutboxMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var command = new NpgsqlBatchCommand(InsertSql);
+        AddParameters(command.Parameters, message);
+        return command;
+    }
+
+    private const string InsertSql = "INSERT INTO mesh_outbox (id, type, content_type, body, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6)";
+
+    private static void AddParameters(NpgsqlParameterCollection parameters, OutboxMessage message)
+    {
+        var activity = System.Diagnostics.Activity.Current;
+        parameters.Add(new() { Value = message.Id });
+        parameters.Add(new() { Value = message.Type });
+        parameters.Add(new() { Value = message.ContentType });
+        parameters.Add(new() { Value = message.Body.ToArray() });
+        parameters.Add(new() { Value = (object?)activity?.Id ?? DBNull.Value });
+        parameters.Add(new() { Value = (object?)activity?.TraceStateString ?? DBNull.Value });
     }
 }

@@ -23,6 +23,12 @@ public sealed class BookingOptions
     /// <summary>Seats one hold may take.</summary>
     public int MaxSeatsPerHold { get; set; } = 10;
 
+    /// <summary>
+    /// How long a hold may reuse the catalog's show and priced seat map (CatalogSeats); zero turns the cache off.
+    /// New prices and seat maps reach holds within this; checkout re-reads the show uncached (docs/decisions/0004).
+    /// </summary>
+    public TimeSpan CatalogCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the worker deletes expired seat claims (reads ignore them anyway; this keeps the table small).</summary>
     public TimeSpan ExpiredClaimSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -49,39 +49,65 @@ public sealed class BookingStore(NpgsqlDataSource db)
         }
     }
 
+    /// <summary>
+    /// One round trip, then the commit: the per-user lock, the count of active holds, the deletion of expired claims,
+    /// the hold, its claims and its seats go to the server as one batch (run in order, in the transaction). The batch
+    /// writes optimistically; when the count was already at the limit or a seat was taken, nothing commits (rollback).
+    /// </summary>
     private async Task<CreateHoldOutcome> TryCreateHoldAsync(HoldRow hold, IReadOnlyList<HeldSeatRow> seats, Guid[] seatIds, int maxActiveHolds, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = hold.CreateTime;
 
-        var active = await CountActiveHoldsLockedAsync(transaction, hold.UserId, now);
-        if (active >= maxActiveHolds) return new CreateHoldOutcome.TooManyHolds(active);
-
-        await connection.ExecuteAsync(
-            "DELETE FROM seat_claims WHERE show_id = @ShowId AND seat_id = ANY(@seatIds) AND expires_at <= @now", new { hold.ShowId, seatIds, now }, transaction);
-        await connection.ExecuteAsync("""
-            INSERT INTO holds (id, user_id, show_id, currency, amount_minor, create_time, expires_at)
-            VALUES (@Id, @UserId, @ShowId, @Currency, @AmountMinor, @CreateTime, @ExpiresAt)
-            """, hold, transaction);
-        var claimed = (await connection.QueryAsync<Guid>("""
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command("SELECT pg_advisory_xact_lock(7010002, hashtext($1))", hold.UserId));
+        batch.BatchCommands.Add(Command(
+            "SELECT count(*)::int AS active FROM holds WHERE user_id = $1 AND released_at IS NULL AND booking_id IS NULL AND expires_at > $2", hold.UserId, now));
+        batch.BatchCommands.Add(Command("DELETE FROM seat_claims WHERE show_id = $1 AND seat_id = ANY($2) AND expires_at <= $3", hold.ShowId!.Value, seatIds, now));
+        batch.BatchCommands.Add(Command("""
+            INSERT INTO holds (id, user_id, show_id, currency, amount_minor, create_time, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """, hold.Id, hold.UserId, hold.ShowId.Value, hold.Currency, hold.AmountMinor, hold.CreateTime, hold.ExpiresAt));
+        batch.BatchCommands.Add(Command("""
             INSERT INTO seat_claims (show_id, seat_id, hold_id, expires_at)
-            SELECT @ShowId, seat, @Id, @ExpiresAt FROM unnest(@seatIds) WITH ORDINALITY AS s(seat, n) ORDER BY n
+            SELECT $1, seat, $2, $3 FROM unnest($4::uuid[]) WITH ORDINALITY AS s(seat, n) ORDER BY n
             ON CONFLICT (show_id, seat_id) DO NOTHING
-            RETURNING seat_id
-            """, new { hold.ShowId, hold.Id, hold.ExpiresAt, seatIds }, transaction)).ToHashSet();
-        if (claimed.Count < seatIds.Length)
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            return new CreateHoldOutcome.SeatsTaken(seatIds.Where(id => !claimed.Contains(id)).ToList());
-        }
-
-        await connection.ExecuteAsync("""
+            RETURNING seat_id AS claimed_seat
+            """, hold.ShowId.Value, hold.Id, hold.ExpiresAt, seatIds));
+        batch.BatchCommands.Add(Command("""
             INSERT INTO hold_seats (hold_id, seat_id, row_label, label, category, price_minor, position)
-            VALUES (@HoldId, @SeatId, @RowLabel, @Label, @Category, @PriceMinor, @Position)
-            """, seats.Select((s, i) => new { HoldId = hold.Id, s.SeatId, s.RowLabel, s.Label, s.Category, s.PriceMinor, Position = i }), transaction);
+            SELECT $1, s.seat, s.row_label, s.label, s.category, s.price, s.n - 1
+            FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS s(seat, row_label, label, category, price, n)
+            """, hold.Id, seats.Select(s => s.SeatId).ToArray(), seats.Select(s => s.RowLabel).ToArray(), seats.Select(s => s.Label).ToArray(),
+            seats.Select(s => s.Category).ToArray(), seats.Select(s => s.PriceMinor).ToArray()));
+
+        int active = 0;
+        var claimed = new HashSet<Guid>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            // The two results this needs are told apart by their column names, whatever the other statements yield.
+            do
+            {
+                if (reader.FieldCount != 1) continue;
+                var column = reader.GetName(0);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    if (column == "active") active = reader.GetInt32(0);
+                    else if (column == "claimed_seat") claimed.Add(reader.GetGuid(0));
+                }
+            } while (await reader.NextResultAsync(cancellationToken));
+        }
+        if (active >= maxActiveHolds) return new CreateHoldOutcome.TooManyHolds(active);
+        if (claimed.Count < seatIds.Length) return new CreateHoldOutcome.SeatsTaken(seatIds.Where(id => !claimed.Contains(id)).ToList());
         await transaction.CommitAsync(cancellationToken);
         return new CreateHoldOutcome.Created();
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return command;
     }
 
     /// <summary>

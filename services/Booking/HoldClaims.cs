@@ -11,30 +11,31 @@ namespace Mesh.Booking;
 /// </summary>
 public static class HoldClaims
 {
-    /// <summary>Makes the hold's claims permanent (a confirmed booking). Returns how many claim rows it kept.</summary>
-    public static async Task<int> MakePermanentAsync(NpgsqlTransaction transaction, Guid holdId)
-    {
-        var connection = transaction.Connection!;
-        return await connection.ExecuteAsync("UPDATE seat_claims SET expires_at = 'infinity' WHERE hold_id = @holdId", new { holdId }, transaction)
-             + await connection.ExecuteAsync("UPDATE slot_claims SET expires_at = 'infinity' WHERE hold_id = @holdId", new { holdId }, transaction);
-    }
-
     /// <summary>
-    /// Keeps the hold's claims until <paramref name="until"/> (e.g. while a checkout waits for payment). Returns how
-    /// many claim rows it kept, so a caller can tell that claims it expected are gone.
+    /// One statement keeping both kinds of claims of hold @HoldId until @Until (e.g. while a checkout waits for
+    /// payment) and returning how many claim rows it kept, so a caller can tell that claims it expected are gone. For
+    /// callers that send it together with their other statements (checkout's TX1: BookingsStore.InsertPendingAsync).
     /// </summary>
-    public static async Task<int> ExtendAsync(NpgsqlTransaction transaction, Guid holdId, DateTime until)
-    {
-        var connection = transaction.Connection!;
-        return await connection.ExecuteAsync("UPDATE seat_claims SET expires_at = @until WHERE hold_id = @holdId", new { holdId, until }, transaction)
-             + await connection.ExecuteAsync("UPDATE slot_claims SET expires_at = @until WHERE hold_id = @holdId", new { holdId, until }, transaction);
-    }
+    public const string ExtendSql = """
+        WITH seats AS (UPDATE seat_claims SET expires_at = @Until WHERE hold_id = @HoldId RETURNING 1),
+             slots AS (UPDATE slot_claims SET expires_at = @Until WHERE hold_id = @HoldId RETURNING 1)
+        SELECT ((SELECT count(*) FROM seats) + (SELECT count(*) FROM slots))::int
+        """;
 
-    /// <summary>Frees the hold's seats or places at once.</summary>
+    private const string MakePermanentSql = """
+        WITH seats AS (UPDATE seat_claims SET expires_at = 'infinity' WHERE hold_id = @holdId RETURNING 1),
+             slots AS (UPDATE slot_claims SET expires_at = 'infinity' WHERE hold_id = @holdId RETURNING 1)
+        SELECT ((SELECT count(*) FROM seats) + (SELECT count(*) FROM slots))::int
+        """;
+
+    /// <summary>Makes the hold's claims permanent (a confirmed booking). Returns how many claim rows it kept.</summary>
+    public static Task<int> MakePermanentAsync(NpgsqlTransaction transaction, Guid holdId) =>
+        transaction.Connection!.ExecuteScalarAsync<int>(MakePermanentSql, new { holdId }, transaction);
+
+    /// <summary>Frees the hold's seats or places at once (both deletes in one round trip).</summary>
     public static async Task ReleaseAsync(NpgsqlTransaction transaction, Guid holdId)
     {
-        var connection = transaction.Connection!;
-        await connection.ExecuteAsync("DELETE FROM seat_claims WHERE hold_id = @holdId", new { holdId }, transaction);
-        await connection.ExecuteAsync("DELETE FROM slot_claims WHERE hold_id = @holdId", new { holdId }, transaction);
+        await transaction.Connection!.ExecuteAsync(
+            "DELETE FROM seat_claims WHERE hold_id = @holdId; DELETE FROM slot_claims WHERE hold_id = @holdId", new { holdId }, transaction);
     }
 }

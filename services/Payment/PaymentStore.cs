@@ -187,14 +187,16 @@ public sealed class PaymentStore(NpgsqlDataSource db)
     public async Task RegisterIdempotencyKeyAsync(Guid userId, string key, byte[] requestHash, DateTime now, DateTime expireTime)
     {
         await using var connection = await db.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        // An expired key that was not purged yet starts over.
-        await connection.ExecuteAsync("DELETE FROM idempotency_keys WHERE user_id = @userId AND key = @key AND expire_time < @now", new { userId, key, now }, transaction);
+        // One statement, committed on its own (one round trip). An expired key that was not purged yet starts over:
+        // its row is overwritten as if deleted and inserted anew; a live key is left as it is.
         await connection.ExecuteAsync("""
             INSERT INTO idempotency_keys (user_id, key, request_hash, reference, create_time, expire_time)
-            VALUES (@userId, @key, @requestHash, @reference, @now, @expireTime) ON CONFLICT DO NOTHING
-            """, new { userId, key, requestHash, reference = Guid.CreateVersion7(), now, expireTime }, transaction);
-        await transaction.CommitAsync();
+            VALUES (@userId, @key, @requestHash, @reference, @now, @expireTime)
+            ON CONFLICT (user_id, key) DO UPDATE
+                SET request_hash = EXCLUDED.request_hash, reference = EXCLUDED.reference, response = NULL, error = NULL,
+                    create_time = EXCLUDED.create_time, expire_time = EXCLUDED.expire_time
+                WHERE idempotency_keys.expire_time < EXCLUDED.create_time
+            """, new { userId, key, requestHash, reference = Guid.CreateVersion7(), now, expireTime });
     }
 
     /// <summary>Per payment (newest first): its state and amounts, its refunds and its ledger postings per account.</summary>
@@ -227,15 +229,65 @@ public sealed class PaymentStore(NpgsqlDataSource db)
     }
 }
 
-/// <summary>One database transaction of the payment service: locks, state changes, ledger and outbox rows, commit.</summary>
+/// <summary>
+/// One database transaction of the payment service: locks, state changes, ledger and outbox rows, commit.
+/// In a unit it owns, the plain writes (payment and refund rows, ledger postings, outbox messages, the idempotent
+/// result) are collected and sent as one batch — before the next read, or with the commit — instead of one round trip
+/// each: a CreatePayment commits its payment, ledger, event and stored answer in two round trips. Every read first
+/// sends what is pending, so reads see the unit's own writes, and statements keep their order. A unit inside someone
+/// else's transaction (<see cref="Within"/>) writes at once: its owner commits that transaction directly.
+/// </summary>
 public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction transaction, bool owned = true) : IAsyncDisposable
 {
+    private readonly List<NpgsqlBatchCommand> _pending = [];
+
+    /// <summary>
+    /// Sends the collected writes (one round trip), in the order they were made. Also called before anything outside
+    /// the database acts on the unit's behalf (the provider), so a write the database refuses stops it first.
+    /// </summary>
+    public async Task SendPendingAsync()
+    {
+        if (_pending.Count == 0) return;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in _pending) batch.BatchCommands.Add(command);
+        _pending.Clear();
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A write: collected in an owned unit, executed at once (after anything pending) otherwise.</summary>
+    private async Task WriteAsync(NpgsqlBatchCommand command)
+    {
+        _pending.Add(command);
+        if (!owned) await SendPendingAsync();
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return command;
+    }
+
+    /// <summary>The connection for a statement that reads or must run now: whatever is pending is sent first.</summary>
+    private async Task<NpgsqlConnection> ReadyAsync()
+    {
+        await SendPendingAsync();
+        return connection;
+    }
+
+    private async Task<T> ReadyThen<T>(Func<NpgsqlConnection, Task<T>> statement)
+    {
+        await SendPendingAsync();
+        return await statement(connection);
+    }
+
     /// <summary>
     /// A unit inside someone else's transaction (a queue consumer's, which also holds its inbox row); the owner commits
     /// and disposes it.
     /// </summary>
     public static PaymentUnit Within(NpgsqlTransaction transaction) => new(transaction.Connection!, transaction, owned: false);
 
+    /// <summary>The transaction itself; statements run on it directly come after <see cref="SendPendingAsync"/>.</summary>
     public NpgsqlTransaction Transaction => transaction;
 
     /// <summary>
@@ -243,56 +295,56 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
     /// concurrent duplicates wait here and then read the stored response.
     /// </summary>
     public Task<StoredIdempotencyKey> LockIdempotencyKeyAsync(Guid userId, string key) =>
-        connection.QuerySingleAsync<StoredIdempotencyKey>(
+        ReadyThen(c => c.QuerySingleAsync<StoredIdempotencyKey>(
             "SELECT request_hash AS RequestHash, reference, response, error FROM idempotency_keys WHERE user_id = @userId AND key = @key FOR UPDATE",
-            new { userId, key }, transaction);
+            new { userId, key }, transaction));
 
     public Task SaveIdempotentResultAsync(Guid userId, string key, byte[]? response, byte[]? error) =>
-        connection.ExecuteAsync("UPDATE idempotency_keys SET response = @response, error = @error WHERE user_id = @userId AND key = @key",
-            new { userId, key, response, error }, transaction);
+        WriteAsync(Command("UPDATE idempotency_keys SET response = $1::bytea, error = $2::bytea WHERE user_id = $3 AND key = $4", response, error, userId, key));
 
     public Task<PaymentMethodRecord?> FindPaymentMethodAsync(Guid userId, Guid id) =>
-        connection.QuerySingleOrDefaultAsync<PaymentMethodRecord>($"SELECT {PaymentStore.MethodColumns} FROM payment_methods WHERE id = @id AND user_id = @userId",
-            new { id, userId }, transaction);
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<PaymentMethodRecord>($"SELECT {PaymentStore.MethodColumns} FROM payment_methods WHERE id = @id AND user_id = @userId",
+            new { id, userId }, transaction));
 
     /// <summary>Locks a payment for a state change (<paramref name="userId"/> null: any owner, for workers).</summary>
     public Task<PaymentRecord?> LockPaymentAsync(Guid? userId, Guid id) =>
-        connection.QuerySingleOrDefaultAsync<PaymentRecord>(
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<PaymentRecord>(
             $"SELECT {PaymentStore.PaymentColumns} FROM payments WHERE id = @id AND (@userId::uuid IS NULL OR user_id = @userId) FOR UPDATE",
-            new { id, userId }, transaction);
+            new { id, userId }, transaction));
 
     public Task InsertPaymentAsync(PaymentRecord payment) =>
-        connection.ExecuteAsync("""
+        WriteAsync(Command("""
             INSERT INTO payments (id, user_id, payment_method_id, amount, currency, status, capture_requested, amount_captured,
                                   amount_refunded, failure_code, description, create_time, update_time, idempotency_key, action_expire_time)
-            VALUES (@Id, @UserId, @PaymentMethodId, @Amount, @Currency, @Status, @CaptureRequested, @AmountCaptured,
-                    @AmountRefunded, @FailureCode, @Description, @CreateTime, @UpdateTime, @IdempotencyKey, @ActionExpireTime)
-            """, payment, transaction);
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::text, $15::timestamptz)
+            """, payment.Id, payment.UserId, payment.PaymentMethodId, payment.Amount, payment.Currency, payment.Status, payment.CaptureRequested,
+            payment.AmountCaptured, payment.AmountRefunded, payment.FailureCode, payment.Description, payment.CreateTime, payment.UpdateTime,
+            payment.IdempotencyKey, payment.ActionExpireTime));
 
     public Task UpdatePaymentAsync(PaymentRecord payment) =>
-        connection.ExecuteAsync("""
-            UPDATE payments SET status = @Status, amount_captured = @AmountCaptured, amount_refunded = @AmountRefunded,
-                   failure_code = @FailureCode, update_time = @UpdateTime, action_expire_time = @ActionExpireTime
-            WHERE id = @Id
-            """, payment, transaction);
+        WriteAsync(Command("""
+            UPDATE payments SET status = $1, amount_captured = $2, amount_refunded = $3,
+                   failure_code = $4, update_time = $5, action_expire_time = $6::timestamptz
+            WHERE id = $7
+            """, payment.Status, payment.AmountCaptured, payment.AmountRefunded, payment.FailureCode, payment.UpdateTime, payment.ActionExpireTime, payment.Id));
 
     public Task InsertRefundAsync(RefundRecord refund) =>
-        connection.ExecuteAsync("""
-            INSERT INTO refunds (id, payment_id, amount, currency, reason, create_time)
-            VALUES (@Id, @PaymentId, @Amount, @Currency, @Reason, @CreateTime)
-            """, refund, transaction);
+        WriteAsync(Command("""
+            INSERT INTO refunds (id, payment_id, amount, currency, reason, create_time) VALUES ($1, $2, $3, $4, $5, $6)
+            """, refund.Id, refund.PaymentId, refund.Amount, refund.Currency, refund.Reason, refund.CreateTime));
 
     public async Task PostAsync(JournalTransaction journal, DateTime now)
     {
-        await connection.ExecuteAsync("INSERT INTO ledger_transactions (id, payment_id, kind, currency, create_time) VALUES (@Id, @PaymentId, @Kind, @Currency, @now)",
-            new { journal.Id, journal.PaymentId, journal.Kind, journal.Currency, now }, transaction);
-        foreach (var entry in journal.Entries)
-            await connection.ExecuteAsync("INSERT INTO ledger_entries (transaction_id, account, amount) VALUES (@id, @Account, @Amount)",
-                new { id = journal.Id, entry.Account, entry.Amount }, transaction);
+        // The transaction and all its entries: two statements (the entries as one multi-row insert).
+        await WriteAsync(Command("INSERT INTO ledger_transactions (id, payment_id, kind, currency, create_time) VALUES ($1, $2, $3, $4, $5)",
+            journal.Id, journal.PaymentId, journal.Kind, journal.Currency, now));
+        await WriteAsync(Command("""
+            INSERT INTO ledger_entries (transaction_id, account, amount) SELECT $1, e.account, e.amount FROM unnest($2::text[], $3::bigint[]) AS e(account, amount)
+            """, journal.Id, journal.Entries.Select(e => e.Account).ToArray(), journal.Entries.Select(e => e.Amount).ToArray()));
     }
 
     public Task<PlanRecord?> FindPlanAsync(string id) =>
-        connection.QuerySingleOrDefaultAsync<PlanRecord>($"SELECT {PaymentStore.PlanColumns} FROM plans WHERE id = @id", new { id }, transaction);
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<PlanRecord>($"SELECT {PaymentStore.PlanColumns} FROM plans WHERE id = @id", new { id }, transaction));
 
     /// <summary>
     /// Locks a subscription (<paramref name="userId"/> null: any owner, for the billing worker; skips rows another
@@ -300,49 +352,49 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
     /// PROCESSING payment it settles).
     /// </summary>
     public Task<SubscriptionRecord?> LockSubscriptionAsync(Guid? userId, Guid id, bool wait = false) =>
-        connection.QuerySingleOrDefaultAsync<SubscriptionRecord>(
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<SubscriptionRecord>(
             $"SELECT {PaymentStore.SubscriptionColumns} FROM subscriptions WHERE id = @id AND (@userId::uuid IS NULL OR user_id = @userId) FOR UPDATE" +
             (userId is null && !wait ? " SKIP LOCKED" : ""),
-            new { id, userId }, transaction);
+            new { id, userId }, transaction));
 
     /// <summary>Which subscription charge a payment is (null: none) — how a settling payment finds the subscription waiting for it.</summary>
     public Task<SubscriptionChargeLink?> FindSubscriptionChargeAsync(Guid paymentId) =>
-        connection.QuerySingleOrDefaultAsync<SubscriptionChargeLink>(
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<SubscriptionChargeLink>(
             "SELECT subscription_id AS SubscriptionId, period_start AS PeriodStart, attempt, kind FROM subscription_charges WHERE payment_id = @paymentId",
-            new { paymentId }, transaction);
+            new { paymentId }, transaction));
 
     /// <summary>Which instalment a payment is (null: none).</summary>
     public Task<InstalmentChargeLink?> FindInstalmentChargeAsync(Guid paymentId) =>
-        connection.QuerySingleOrDefaultAsync<InstalmentChargeLink>(
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<InstalmentChargeLink>(
             "SELECT instalment_plan_id AS InstalmentPlanId, instalment, attempt FROM instalment_charges WHERE payment_id = @paymentId",
-            new { paymentId }, transaction);
+            new { paymentId }, transaction));
 
     public Task InsertSubscriptionAsync(SubscriptionRecord s) =>
-        connection.ExecuteAsync("""
+        ReadyThen(c => c.ExecuteAsync("""
             INSERT INTO subscriptions (id, user_id, plan_id, payment_method_id, status, current_period_start, current_period_end,
                                        cancel_at_period_end, failed_attempts, next_attempt_time, create_time, update_time)
             VALUES (@Id, @UserId, @PlanId, @PaymentMethodId, @Status, @CurrentPeriodStart, @CurrentPeriodEnd,
                     @CancelAtPeriodEnd, @FailedAttempts, @NextAttemptTime, @CreateTime, @UpdateTime)
-            """, s, transaction);
+            """, s, transaction));
 
     public Task UpdateSubscriptionAsync(SubscriptionRecord s) =>
-        connection.ExecuteAsync("""
+        ReadyThen(c => c.ExecuteAsync("""
             UPDATE subscriptions SET plan_id = @PlanId, status = @Status, current_period_start = @CurrentPeriodStart, current_period_end = @CurrentPeriodEnd,
                    cancel_at_period_end = @CancelAtPeriodEnd, failed_attempts = @FailedAttempts, next_attempt_time = @NextAttemptTime,
                    update_time = @UpdateTime
             WHERE id = @Id
-            """, s, transaction);
+            """, s, transaction));
 
     /// <summary>Links a payment to the period it pays for; <paramref name="kind"/>: initial, renewal or proration.</summary>
     public Task RecordSubscriptionChargeAsync(Guid subscriptionId, DateTime periodStart, int attempt, Guid paymentId, string kind) =>
-        connection.ExecuteAsync("""
+        ReadyThen(c => c.ExecuteAsync("""
             INSERT INTO subscription_charges (subscription_id, period_start, attempt, payment_id, kind)
             VALUES (@subscriptionId, @periodStart, @attempt, @paymentId, @kind)
-            """, new { subscriptionId, periodStart, attempt, paymentId, kind }, transaction);
+            """, new { subscriptionId, periodStart, attempt, paymentId, kind }, transaction));
 
     /// <summary>The captured, not fully refunded payments that paid a period, newest first (proration credits are refunded from them).</summary>
     public async Task<IReadOnlyList<Guid>> RefundablePeriodPaymentIdsAsync(Guid subscriptionId, DateTime periodStart) =>
-        (await connection.QueryAsync<Guid>("""
+        (await (await ReadyAsync()).QueryAsync<Guid>("""
             SELECT p.id FROM subscription_charges c JOIN payments p ON p.id = c.payment_id
             WHERE c.subscription_id = @subscriptionId AND c.period_start = @periodStart AND p.status = 'succeeded' AND p.amount_refunded < p.amount_captured
             ORDER BY p.id DESC
@@ -350,7 +402,7 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
 
     /// <summary>Inserts a charge task unless the same (subscription or instalment plan, period, attempt) has one; returns whether it did.</summary>
     public async Task<bool> InsertChargeTaskAsync(ChargeTaskRecord task) =>
-        await connection.ExecuteAsync("""
+        await (await ReadyAsync()).ExecuteAsync("""
             INSERT INTO charge_tasks (id, subscription_id, instalment_plan_id, period_start, attempt, status, create_time, enqueue_time)
             VALUES (@Id, @SubscriptionId, @InstalmentPlanId, @PeriodStart, @Attempt, @Status, @CreateTime, @EnqueueTime)
             ON CONFLICT DO NOTHING
@@ -358,48 +410,55 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
 
     /// <summary>Locks a charge task (<paramref name="skipLocked"/>: null when another worker holds it).</summary>
     public Task<ChargeTaskRecord?> LockChargeTaskAsync(Guid id, bool skipLocked = false) =>
-        connection.QuerySingleOrDefaultAsync<ChargeTaskRecord>(
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<ChargeTaskRecord>(
             "SELECT id, subscription_id AS SubscriptionId, instalment_plan_id AS InstalmentPlanId, period_start AS PeriodStart, attempt, status, create_time AS CreateTime, enqueue_time AS EnqueueTime " +
-            "FROM charge_tasks WHERE id = @id FOR UPDATE" + (skipLocked ? " SKIP LOCKED" : ""), new { id }, transaction);
+            "FROM charge_tasks WHERE id = @id FOR UPDATE" + (skipLocked ? " SKIP LOCKED" : ""), new { id }, transaction));
 
     public Task UpdateChargeTaskAsync(ChargeTaskRecord task, DateTime now) =>
-        connection.ExecuteAsync("""
+        ReadyThen(c => c.ExecuteAsync("""
             UPDATE charge_tasks SET status = @Status, enqueue_time = @EnqueueTime,
                    done_time = CASE WHEN @Status = 'enqueued' THEN NULL ELSE @now END
             WHERE id = @Id
-            """, new { task.Id, task.Status, task.EnqueueTime, now }, transaction);
+            """, new { task.Id, task.Status, task.EnqueueTime, now }, transaction));
 
     public Task InsertInstalmentPlanAsync(InstalmentPlanRecord p) =>
-        connection.ExecuteAsync("""
+        ReadyThen(c => c.ExecuteAsync("""
             INSERT INTO instalment_plans (id, user_id, payment_method_id, total_amount, currency, instalments, interval, description, status,
                                           instalments_paid, due_time, next_charge_time, failed_attempts, create_time, update_time)
             VALUES (@Id, @UserId, @PaymentMethodId, @TotalAmount, @Currency, @Instalments, @Interval, @Description, @Status,
                     @InstalmentsPaid, @DueTime, @NextChargeTime, @FailedAttempts, @CreateTime, @UpdateTime)
-            """, p, transaction);
+            """, p, transaction));
 
     public Task UpdateInstalmentPlanAsync(InstalmentPlanRecord p) =>
-        connection.ExecuteAsync("""
+        ReadyThen(c => c.ExecuteAsync("""
             UPDATE instalment_plans SET status = @Status, instalments_paid = @InstalmentsPaid, due_time = @DueTime, next_charge_time = @NextChargeTime,
                    failed_attempts = @FailedAttempts, update_time = @UpdateTime
             WHERE id = @Id
-            """, p, transaction);
+            """, p, transaction));
 
     /// <summary>Locks an instalment plan for the scheduler or the charge consumer (null when another worker holds it, unless <paramref name="wait"/>: settlement).</summary>
     public Task<InstalmentPlanRecord?> LockInstalmentPlanAsync(Guid id, bool wait = false) =>
-        connection.QuerySingleOrDefaultAsync<InstalmentPlanRecord>(
-            $"SELECT {PaymentStore.InstalmentPlanColumns} FROM instalment_plans WHERE id = @id FOR UPDATE" + (wait ? "" : " SKIP LOCKED"), new { id }, transaction);
+        ReadyThen(c => c.QuerySingleOrDefaultAsync<InstalmentPlanRecord>(
+            $"SELECT {PaymentStore.InstalmentPlanColumns} FROM instalment_plans WHERE id = @id FOR UPDATE" + (wait ? "" : " SKIP LOCKED"), new { id }, transaction));
 
     public Task RecordInstalmentChargeAsync(Guid planId, int instalment, int attempt, Guid paymentId) =>
-        connection.ExecuteAsync("INSERT INTO instalment_charges (payment_id, instalment_plan_id, instalment, attempt) VALUES (@paymentId, @planId, @instalment, @attempt)",
-            new { paymentId, planId, instalment, attempt }, transaction);
+        ReadyThen(c => c.ExecuteAsync("INSERT INTO instalment_charges (payment_id, instalment_plan_id, instalment, attempt) VALUES (@paymentId, @planId, @instalment, @attempt)",
+            new { paymentId, planId, instalment, attempt }, transaction));
 
-    public Task PublishAsync(OutboxMessage message) => Outbox.AddAsync(transaction, message);
+    public Task PublishAsync(OutboxMessage message) => WriteAsync(Outbox.BatchCommand(message));
 
-    public Task CommitAsync() => owned ? transaction.CommitAsync() : Task.CompletedTask;
+    /// <summary>Sends what is pending and commits (owned units; a unit <see cref="Within"/> another's transaction leaves the commit to its owner).</summary>
+    public async Task CommitAsync()
+    {
+        await SendPendingAsync();
+        if (owned) await transaction.CommitAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {
         if (!owned) return;
+        // Writes still pending here were never committed: they go with the rollback.
+        _pending.Clear();
         await transaction.DisposeAsync();
         await connection.DisposeAsync();
     }

@@ -99,6 +99,21 @@ public sealed class HoldLifecycleTests(BookingFixture fixture) : IClassFixture<B
     }
 
     [Fact]
+    public async Task A_show_cancelled_after_it_was_held_cannot_be_held_once_the_cached_seat_map_lapses()
+    {
+        // Holds read the show and its seat map through a short cache (docs/decisions/0004-booking-catalog-cache.md):
+        // a cancellation reaches new holds at most Booking:CatalogCacheDuration later.
+        var (showId, seats) = fixture.AddShow(3);
+        await HoldAsync("cache-first", showId, seats[0]);
+        fixture.Catalog.CancelShow(showId);
+        fixture.Clock.Advance(new Mesh.Booking.BookingOptions().CatalogCacheDuration + TimeSpan.FromSeconds(1));
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => HoldAsync("cache-second", showId, seats[1]));
+        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        Assert.Equal("SHOW_NOT_BOOKABLE", Errors.Reason(e));
+    }
+
+    [Fact]
     public async Task Shows_and_slots_beyond_the_booking_horizon_cannot_be_held()
     {
         var now = fixture.Clock.GetUtcNow().UtcDateTime;

@@ -4,8 +4,10 @@
 # running the bare "take seat if free" UPDATE on the same PostgreSQL server in the same run; prints the ratio.
 #
 #   tests/Mesh.Grpc.Benchmarks/run-booking.sh [--seconds S] [--warmup S] [--concurrency C]
-#                                             [--pgbench-clients C] [--pgbench-seconds S] [--quiet-wait S]
-# Defaults: --seconds 20 --warmup 5 --concurrency 32 --pgbench-clients 32 --pgbench-seconds 20.
+#                                             [--pgbench-clients C] [--pgbench-seconds S] [--quiet-wait S] [--statements]
+# Defaults: --seconds 20 --warmup 30 --concurrency 32 --pgbench-clients 32 --pgbench-seconds 20.
+# --statements: PostgreSQL is restarted once with pg_stat_statements preloaded, and the report ends with every
+# statement of bookingdb and paymentdb in the measured window, per confirmed booking (calls, execution ms).
 # What runs: Mesh.Grpc.Benchmarks booking-load starts PostgreSQL (durable: fsync on) and RabbitMQ as processes
 # (Mesh.Hosting launchers, data under /tmp, deleted afterwards), hosts booking and payment as their Program.cs compose
 # them (stores, outbox relays, workers) plus an in-memory stand-in for the catalog contract, all on loopback h2c in
@@ -21,8 +23,9 @@ ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds|--warmup|--concurrency|--pgbench-clients|--pgbench-seconds) ARGS+=("$1" "$2"); shift 2 ;;
+    --statements) ARGS+=("$1"); shift ;;
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run-booking.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done

@@ -47,56 +47,89 @@ public sealed class BookingsStore(NpgsqlDataSource db)
         return await connection.QuerySingleOrDefaultAsync<HoldRow>($"SELECT {HoldColumns} FROM holds WHERE id = @holdId", new { holdId });
     }
 
-    public static Task<HoldRow?> LockHoldAsync(NpgsqlTransaction tx, Guid holdId) =>
-        tx.Connection!.QuerySingleOrDefaultAsync<HoldRow?>($"SELECT {HoldColumns} FROM holds WHERE id = @holdId FOR UPDATE", new { holdId }, tx);
+    /// <summary>
+    /// What TX1 of a checkout decides on, in one round trip: the booking of this user's key (when a key is given),
+    /// the hold locked FOR UPDATE, then the booking the hold already became — the last read after the lock, so a
+    /// checkout of the same hold that committed meanwhile is seen.
+    /// </summary>
+    public static async Task<(BookingRow? ByKey, HoldRow? Hold, BookingRow? ByHold)> ReadForCheckoutAsync(NpgsqlTransaction tx, string userId, string? key, Guid holdId)
+    {
+        var sql = (key is null ? "" : $"SELECT {Columns} FROM bookings WHERE user_id = @userId AND idempotency_key = @key;\n")
+            + $"SELECT {HoldColumns} FROM holds WHERE id = @holdId FOR UPDATE;\n"
+            + $"SELECT {Columns} FROM bookings WHERE hold_id = @holdId";
+        await using var results = await tx.Connection!.QueryMultipleAsync(sql, new { userId, key, holdId }, tx);
+        var byKey = key is null ? null : await results.ReadSingleOrDefaultAsync<BookingRow>();
+        var hold = await results.ReadSingleOrDefaultAsync<HoldRow>();
+        var byHold = await results.ReadSingleOrDefaultAsync<BookingRow>();
+        return (byKey, hold, byHold);
+    }
 
-    public static Task<BookingRow?> FindByKeyAsync(NpgsqlTransaction tx, string userId, string key) =>
-        tx.Connection!.QuerySingleOrDefaultAsync<BookingRow?>($"SELECT {Columns} FROM bookings WHERE user_id = @userId AND idempotency_key = @key", new { userId, key }, tx);
-
-    public static Task<BookingRow?> FindByHoldAsync(NpgsqlTransaction tx, Guid holdId) =>
-        tx.Connection!.QuerySingleOrDefaultAsync<BookingRow?>($"SELECT {Columns} FROM bookings WHERE hold_id = @holdId", new { holdId }, tx);
+    /// <summary>A booking locked FOR UPDATE and the seats of its hold (empty for a slot hold), in one round trip.</summary>
+    public static async Task<(BookingRow? Booking, IReadOnlyList<HeldSeatRow> Seats)> LockWithSeatsAsync(NpgsqlTransaction tx, Guid id)
+    {
+        await using var results = await tx.Connection!.QueryMultipleAsync($"""
+            SELECT {Columns} FROM bookings WHERE id = @id FOR UPDATE;
+            SELECT s.seat_id AS SeatId, s.row_label AS RowLabel, s.label, s.category, s.price_minor AS PriceMinor
+            FROM hold_seats s JOIN bookings b ON b.hold_id = s.hold_id WHERE b.id = @id ORDER BY s.position
+            """, new { id }, tx);
+        var booking = await results.ReadSingleOrDefaultAsync<BookingRow>();
+        var seats = (await results.ReadAsync<HeldSeatRow>()).AsList();
+        return (booking, seats);
+    }
 
     public static Task<BookingRow?> LockAsync(NpgsqlTransaction tx, Guid id) =>
         tx.Connection!.QuerySingleOrDefaultAsync<BookingRow?>($"SELECT {Columns} FROM bookings WHERE id = @id FOR UPDATE", new { id }, tx);
 
-    /// <summary>TX1 of a checkout: the PENDING booking, the hold marked as booked, its claims kept until <paramref name="claimsUntil"/>.</summary>
     /// <summary>
     /// Writes the PENDING booking, marks its hold and keeps the hold's claims until <paramref name="claimsUntil"/>.
     /// False when some of the hold's claims are gone (deleted as expired meanwhile): the caller rolls back.
     /// </summary>
     public static async Task<bool> InsertPendingAsync(NpgsqlTransaction tx, BookingRow b, DateTime claimsUntil)
     {
-        await tx.Connection!.ExecuteAsync($"""
+        // One round trip. A seat hold has one claim per held seat; a slot hold one claim for its places.
+        var parameters = new DynamicParameters(b);
+        parameters.Add("Until", claimsUntil);
+        parameters.Add("IsSeatHold", b.ShowId is not null);
+        await using var results = await tx.Connection!.QueryMultipleAsync($"""
             INSERT INTO bookings (id, hold_id, user_id, status, show_id, service_id, slot_start, quantity, starts_at, amount_minor,
                 discount_minor, currency, payment_method_id, idempotency_key, request_hash, create_time, deadline)
             VALUES (@Id, @HoldId, @UserId, @Status, @ShowId, @ServiceId, @SlotStart, @Quantity, @StartsAt, @AmountMinor,
-                @DiscountMinor, @Currency, @PaymentMethodId, @IdempotencyKey, @RequestHash, @CreateTime, @Deadline)
-            """, b, tx);
-        await tx.Connection!.ExecuteAsync("UPDATE holds SET booking_id = @Id WHERE id = @HoldId", b, tx);
-        // A seat hold has one claim per held seat; a slot hold one claim for its places.
-        var expected = b.ShowId is not null
-            ? await tx.Connection!.ExecuteScalarAsync<int>("SELECT count(*) FROM hold_seats WHERE hold_id = @HoldId", b, tx)
-            : 1;
-        return await HoldClaims.ExtendAsync(tx, b.HoldId, claimsUntil) == expected;
+                @DiscountMinor, @Currency, @PaymentMethodId, @IdempotencyKey, @RequestHash, @CreateTime, @Deadline);
+            UPDATE holds SET booking_id = @Id WHERE id = @HoldId;
+            SELECT CASE WHEN @IsSeatHold THEN (SELECT count(*) FROM hold_seats WHERE hold_id = @HoldId) ELSE 1 END::int;
+            {HoldClaims.ExtendSql}
+            """, parameters, tx);
+        var expected = await results.ReadSingleAsync<int>();
+        var kept = await results.ReadSingleAsync<int>();
+        return kept == expected;
     }
 
     /// <summary>PENDING → CONFIRMED (its claims already made permanent by the caller): the tickets are stored, BookingConfirmed is written.</summary>
     public static async Task MarkConfirmedAsync(NpgsqlTransaction tx, BookingRow b, IReadOnlyList<TicketRow> tickets)
     {
-        await tx.Connection!.ExecuteAsync(
-            "UPDATE bookings SET status = 'CONFIRMED', payment_id = @PaymentId, confirm_time = @ConfirmTime WHERE id = @Id", b, tx);
+        // The state change and every ticket in one round trip (the tickets as one multi-row insert).
         await tx.Connection!.ExecuteAsync("""
+            UPDATE bookings SET status = 'CONFIRMED', payment_id = @PaymentId, confirm_time = @ConfirmTime WHERE id = @Id;
             INSERT INTO tickets (id, booking_id, seat_id, row_label, label, position, code)
-            VALUES (@Id, @BookingId, @SeatId, @RowLabel, @Label, @Position, @Code)
-            """, tickets, tx);
+            SELECT t.id, @Id, t.seat_id, t.row_label, t.label, t.position, t.code
+            FROM unnest(@ticketIds::uuid[], @seatIds::uuid[], @rowLabels::text[], @labels::text[], @positions::int[], @codes::text[]) AS t(id, seat_id, row_label, label, position, code)
+            """, new
+        {
+            b.Id, b.PaymentId, b.ConfirmTime,
+            ticketIds = tickets.Select(t => t.Id).ToArray(), seatIds = tickets.Select(t => t.SeatId).ToArray(),
+            rowLabels = tickets.Select(t => t.RowLabel).ToArray(), labels = tickets.Select(t => t.Label).ToArray(),
+            positions = tickets.Select(t => t.Position).ToArray(), codes = tickets.Select(t => t.Code).ToArray(),
+        }, tx);
         await Outbox.AddAsync(tx, BookingMessages.Confirmed(b, tickets.Count));
     }
 
     /// <summary>PENDING → FAILED: the hold ends (released) and its places are free at once; BookingFailed is written.</summary>
     public static async Task MarkFailedAsync(NpgsqlTransaction tx, BookingRow b, DateTime now)
     {
-        await tx.Connection!.ExecuteAsync("UPDATE bookings SET status = 'FAILED', failure_reason = @FailureReason, payment_id = @PaymentId WHERE id = @Id", b, tx);
-        await tx.Connection!.ExecuteAsync("UPDATE holds SET released_at = @now WHERE id = @HoldId AND released_at IS NULL", new { b.HoldId, now }, tx);
+        await tx.Connection!.ExecuteAsync("""
+            UPDATE bookings SET status = 'FAILED', failure_reason = @FailureReason, payment_id = @PaymentId WHERE id = @Id;
+            UPDATE holds SET released_at = @now WHERE id = @HoldId AND released_at IS NULL
+            """, new { b.Id, b.FailureReason, b.PaymentId, b.HoldId, now }, tx);
         await HoldClaims.ReleaseAsync(tx, b.HoldId);
         await Outbox.AddAsync(tx, BookingMessages.Failed(b));
     }
@@ -143,8 +176,18 @@ public sealed class BookingsStore(NpgsqlDataSource db)
     public async Task<BookingView?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var booking = await connection.QuerySingleOrDefaultAsync<BookingRow>($"SELECT {Columns} FROM bookings WHERE id = @id", new { id });
-        return booking is null ? null : await ViewAsync(connection, booking);
+        // The booking, its tickets and its hold's seats in one round trip.
+        await using var results = await connection.QueryMultipleAsync($"""
+            SELECT {Columns} FROM bookings WHERE id = @id;
+            SELECT id, booking_id AS BookingId, seat_id AS SeatId, row_label AS RowLabel, label, position, code
+            FROM tickets WHERE booking_id = @id ORDER BY position;
+            SELECT s.seat_id AS SeatId, s.row_label AS RowLabel, s.label, s.category, s.price_minor AS PriceMinor
+            FROM hold_seats s JOIN bookings b ON b.hold_id = s.hold_id WHERE b.id = @id ORDER BY s.position
+            """, new { id });
+        var booking = await results.ReadSingleOrDefaultAsync<BookingRow>();
+        var tickets = (await results.ReadAsync<TicketRow>()).AsList();
+        var seats = (await results.ReadAsync<HeldSeatRow>()).AsList();
+        return booking is null ? null : new BookingView(booking, tickets, seats);
     }
 
     /// <summary>A user's bookings starting after (upcoming) or at/before (past) <paramref name="now"/>, keyset-paged on (starts_at, id).</summary>

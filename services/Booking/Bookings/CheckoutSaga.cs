@@ -51,10 +51,11 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
     private async Task<DateTime> StartOfAsync(HoldRow hold, CancellationToken cancellationToken)
     {
         if (hold.SlotStart is { } slot) return slot;
-        var show = await catalog.FindAsync(hold.ShowId!.Value, cancellationToken);
-        if (show?.Show.StartTime is not { } start) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "no longer exists");
+        // The show alone and uncached: its start time and whether it was cancelled since the hold (not its seat map).
+        var show = await catalog.FindShowAsync(hold.ShowId!.Value, cancellationToken);
+        if (show?.StartTime is not { } start) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "no longer exists");
         // Cancelled after the hold was made: no booking of a cancelled show.
-        if (show.Show.Status == Catalog.V1.ShowStatus.Cancelled) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "is cancelled");
+        if (show.Status == Catalog.V1.ShowStatus.Cancelled) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "is cancelled");
         return start.ToDateTime();
     }
 
@@ -69,11 +70,12 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
             {
                 try
                 {
-                    if (command.IdempotencyKey is { } key && await BookingsStore.FindByKeyAsync(tx, command.UserId, key) is { } byKey)
+                    // One round trip: the key's booking, the hold locked, the hold's booking (read after the lock).
+                    var (byKey, hold, byHold) = await BookingsStore.ReadForCheckoutAsync(tx, command.UserId, command.IdempotencyKey, command.HoldId);
+                    if (byKey is not null)
                         return CryptographicOperations.FixedTimeEquals(byKey.RequestHash, hash) ? byKey : throw BookingErrors.KeyReused();
-                    var hold = await BookingsStore.LockHoldAsync(tx, command.HoldId);
                     if (hold is null || hold.UserId != command.UserId) throw HoldErrors.HoldNotFound(command.HoldId.ToString());
-                    if (await BookingsStore.FindByHoldAsync(tx, command.HoldId) is { } byHold)
+                    if (byHold is not null)
                     {
                         // One booking per hold. The same key racing in with another request (a different card)
                         // missed FindByKey above; it is still a reused key.
@@ -136,7 +138,8 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
     /// <summary><see cref="SettleAsync(Guid, ChargeOutcome, CancellationToken)"/> inside the caller's transaction (the payment-event consumer's inbox transaction).</summary>
     public async Task<BookingRow?> SettleAsync(NpgsqlTransaction tx, Guid bookingId, ChargeOutcome outcome)
     {
-        var booking = await BookingsStore.LockAsync(tx, bookingId);
+        // The hold's seats come with the lock (one round trip): confirming needs them for the tickets.
+        var (booking, seats) = await BookingsStore.LockWithSeatsAsync(tx, bookingId);
         if (booking is null) return null;
         var now = Now;
         switch (outcome)
@@ -149,7 +152,7 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
                 break;
             case ChargeOutcome.Paid paid when booking.Status == BookingStates.Pending:
                 booking.PaymentId = paid.PaymentId == Guid.Empty ? null : paid.PaymentId;
-                var tickets = await TicketsAsync(tx, booking);
+                var tickets = await TicketsAsync(booking, seats);
                 // The claims must still be this hold's (they are unless the booking outlived its claims, e.g. the
                 // service was down past deadline + grace and someone else took a place): then it cannot be confirmed.
                 var expected = booking.ShowId is not null ? tickets.Count : 1;
@@ -229,12 +232,12 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
         }
     }
 
-    private async Task<IReadOnlyList<TicketRow>> TicketsAsync(NpgsqlTransaction tx, BookingRow booking)
+    private async Task<IReadOnlyList<TicketRow>> TicketsAsync(BookingRow booking, IReadOnlyList<HeldSeatRow> seats)
     {
         var tickets = new List<TicketRow>();
         if (booking.ShowId is not null)
         {
-            foreach (var seat in await BookingsStore.HoldSeatsAsync(tx.Connection!, booking.HoldId, tx))
+            foreach (var seat in seats)
                 tickets.Add(new TicketRow { Id = Guid.CreateVersion7(), BookingId = booking.Id, SeatId = seat.SeatId, RowLabel = seat.RowLabel, Label = seat.Label, Position = tickets.Count });
         }
         else

@@ -29,6 +29,8 @@ public sealed class PaymentEventsConsumer(NpgsqlDataSource db, CheckoutSaga saga
         // Another user's key that happens to name a booking is not this booking's payment.
         var current = await BookingsStore.LockAsync(transaction, bookingId);
         if (current is null || current.UserId != payment.UserId.ToString()) return;
+        // The usual case: the checkout's own TX2 already confirmed the booking with this very payment. Nothing to change.
+        if (current.Status == BookingStates.Confirmed && outcome is ChargeOutcome.Paid && current.PaymentId == payment.PaymentId) return;
         var settled = await saga.SettleAsync(transaction, bookingId, outcome);
         logger.LogInformation("Payment event {Type} for booking {BookingId}: now {Status}", message.Type, bookingId, settled?.Status);
     }

@@ -31,6 +31,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
             IdempotencyKey = command.IdempotencyKey,
         };
         ChargeResult? result;
+        await unit.SendPendingAsync(); // the database checks this unit's writes before the provider acts
         try
         {
             result = await provider.AuthorizeAsync(payment.Id.ToString(), method.ProviderToken, payment.Amount, payment.Currency, command.Capture, cancellationToken);
@@ -65,6 +66,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         var payment = await unit.LockPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment");
         if (payment.Status == PaymentStates.Succeeded) return payment; // captured already: repeating is harmless
         if (payment.Status != PaymentStates.RequiresCapture) throw PaymentErrors.WrongState(payment, "captured");
+        await unit.SendPendingAsync(); // the database checks this unit's writes before the provider acts
         var result = await provider.CaptureAsync(payment.Id.ToString(), cancellationToken);
         Apply(payment, result);
         await unit.UpdatePaymentAsync(payment);
@@ -77,6 +79,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         var payment = await unit.LockPaymentAsync(userId, id) ?? throw PaymentErrors.NotFound("payment");
         if (payment.Status == PaymentStates.Canceled) return payment;
         if (payment.Status != PaymentStates.RequiresCapture) throw PaymentErrors.WrongState(payment, "voided");
+        await unit.SendPendingAsync(); // the database checks this unit's writes before the provider acts
         var result = await provider.VoidAsync(payment.Id.ToString(), cancellationToken);
         Apply(payment, result);
         await unit.UpdatePaymentAsync(payment);
@@ -101,6 +104,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
             if (payment.Status == PaymentStates.Failed) throw PaymentErrors.Declined(payment);
             return payment; // an earlier confirmation reached the provider though our record of it was lost
         }
+        await unit.SendPendingAsync(); // the database checks this unit's writes before the provider acts
         Apply(payment, await provider.ConfirmAsync(payment.Id.ToString(), authenticationCode, cancellationToken));
         await unit.UpdatePaymentAsync(payment);
         await RecordOutcomeAsync(unit, payment);
@@ -138,6 +142,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
     /// </summary>
     private async Task FailActionAsync(PaymentUnit unit, PaymentRecord payment, string failureCode, CancellationToken cancellationToken)
     {
+        await unit.SendPendingAsync(); // the database checks this unit's writes before the provider acts
         var voided = await provider.VoidAsync(payment.Id.ToString(), cancellationToken);
         if (voided.State == ChargeState.Authorized && payment.CaptureRequested)
             voided = await provider.CaptureAsync(payment.Id.ToString(), cancellationToken); // as asked, like ResolveAsync
@@ -167,6 +172,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         if (refundAmount <= 0 || refundAmount > payment.Refundable) throw PaymentErrors.RefundTooLarge(payment, refundAmount);
 
         var refund = new RefundRecord { Id = refundId, PaymentId = payment.Id, Amount = refundAmount, Currency = payment.Currency, Reason = reason, CreateTime = Now };
+        await unit.SendPendingAsync(); // the database checks this unit's writes before the provider acts
         await provider.RefundAsync(payment.Id.ToString(), refund.Id.ToString(), refundAmount, cancellationToken);
         payment.AmountRefunded += refundAmount;
         payment.UpdateTime = refund.CreateTime;
@@ -182,6 +188,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
     {
         var payment = await unit.LockPaymentAsync(null, id);
         if (payment is null || payment.Status != PaymentStates.Processing) return payment;
+        await unit.SendPendingAsync(); // the database checks this unit's writes before the provider acts
         var result = await provider.LookupAsync(payment.Id.ToString(), cancellationToken);
         if (result.State == ChargeState.Authorized && payment.CaptureRequested)
             result = await provider.CaptureAsync(payment.Id.ToString(), cancellationToken);

@@ -64,8 +64,14 @@ public sealed class SimulatedProvider(NpgsqlDataSource db, TimeProvider time) : 
             INSERT INTO sandbox_provider.charges (reference, token, amount, currency, state, decline_code, capture_requested, create_time)
             VALUES (@reference, @token, @amount, @currency, @state, @declineCode, @capture, @now) ON CONFLICT (reference) DO NOTHING
             """, new { reference, token, amount, currency, state = state.ToString(), declineCode, capture, now = time.GetUtcNow().UtcDateTime });
-        if (created == 1) Interlocked.Increment(ref _authorizations);
-        else if (await connection.QuerySingleAsync<(string Token, long Amount, string Currency)>(
+        if (created == 1)
+        {
+            Interlocked.Increment(ref _authorizations);
+            if (behavior == CardBehavior.TimesOut) throw new ProviderTimeoutException(reference);
+            // Just written by this call: its result is what was inserted (nothing refunded yet); no second read needed.
+            return new ChargeResult(state, declineCode, state == ChargeState.Captured ? amount : 0);
+        }
+        if (await connection.QuerySingleAsync<(string Token, long Amount, string Currency)>(
                      "SELECT token, amount, currency FROM sandbox_provider.charges WHERE reference = @reference", new { reference }) is var first
                  && (first.Token != token || first.Amount != amount || first.Currency != currency))
             throw new InvalidOperationException($"Charge reference {reference} was used for {first.Amount} {first.Currency}; now {amount} {currency}."); // a caller's bug, surfaced

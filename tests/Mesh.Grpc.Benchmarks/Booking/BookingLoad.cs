@@ -35,14 +35,16 @@ public static partial class BookingLoad
         var results = Path.GetFullPath(Path.Combine(options.WorkDir, "results"));
         Directory.CreateDirectory(results);
         Log($"starting PostgreSQL (durable: fsync on) and RabbitMQ under {servers}");
-        var postgres = await PostgresServer.StartAsync(new PostgresOptions { DataDirectory = Path.Combine(servers, "postgres"), LogFile = Path.Combine(servers, "postgres.log") });
+        var postgresOptions = new PostgresOptions { DataDirectory = Path.Combine(servers, "postgres"), LogFile = Path.Combine(servers, "postgres.log") };
+        var postgres = await PostgresServer.StartAsync(postgresOptions);
+        if (options.Statements) postgres = await StatementMix.EnableAsync(postgres, postgresOptions);
         RabbitMqServer? rabbit = null;
         try
         {
             rabbit = await RabbitMqServer.StartAsync(new RabbitMqOptions { DataDirectory = Path.Combine(servers, "rabbitmq"), LogFile = Path.Combine(servers, "rabbitmq.log") });
             foreach (var db in new[] { "bookingdb", "paymentdb", "seatbench" }) await postgres.CreateDatabaseAsync(db);
 
-            var load = await RunBookingsAsync(options, postgres, rabbit);
+            var load = await RunBookingsAsync(options, postgres, new PostgresCpu(postgresOptions.DataDirectory), rabbit);
             var pgbench = await RunPgbenchAsync(options, postgres, servers);
             var report = Report(options, load, pgbench);
             Console.WriteLine(report);
@@ -61,11 +63,11 @@ public static partial class BookingLoad
 
     /// <summary>CpuSeconds: what this process (driver, booking, payment) used in the measured window; LoadBefore: the 1-min load average then.</summary>
     private sealed record LoadResult(int Confirmed, double Seconds, IReadOnlyList<double> CheckoutMs, IReadOnlyList<double> HoldMs,
-        IReadOnlyDictionary<string, int> Other, double CpuSeconds, string LoadBefore);
+        IReadOnlyDictionary<string, int> Other, double CpuSeconds, double PostgresCpuSeconds, string LoadBefore, string? Statements);
 
     private sealed record PgbenchResult(double Tps, double LatencyMs, string Command);
 
-    private static async Task<LoadResult> RunBookingsAsync(BookingLoadOptions options, PostgresServer postgres, RabbitMqServer rabbit)
+    private static async Task<LoadResult> RunBookingsAsync(BookingLoadOptions options, PostgresServer postgres, PostgresCpu postgresCpu, RabbitMqServer rabbit)
     {
         var tokens = new BenchTokens();
         var catalog = new BenchCatalog();
@@ -123,7 +125,7 @@ public static partial class BookingLoad
         var measureFrom = start + (long)(options.WarmupSeconds * Stopwatch.Frequency);
         var stopAt = measureFrom + (long)(options.Seconds * Stopwatch.Frequency);
         var other = new ConcurrentDictionary<string, int>();
-        var cpu = new CpuWindow(measureFrom, stopAt);
+        var cpu = new CpuWindow(measureFrom, stopAt, postgresCpu, options.Statements ? postgres : null);
         var perClient = await Task.WhenAll(customers.Select(customer => Task.Run(async () =>
         {
             var latencies = new List<double>();
@@ -160,10 +162,13 @@ public static partial class BookingLoad
 
         var all = perClient.SelectMany(c => c.latencies).Order().ToList();
         var holds = perClient.SelectMany(c => c.holdLatencies).Order().ToList();
-        var (cpuSeconds, loadBefore) = await cpu.Result;
-        Log($"done: {perClient.Sum(c => c.confirmed)} confirmed in the measured window");
+        var (cpuSeconds, postgresSeconds, loadBefore) = await cpu.Result;
+        var confirmed = perClient.Sum(c => c.confirmed);
+        Log($"done: {confirmed} confirmed in the measured window");
+        // Read before the services stop, but after the window: relays and consumers of the window's bookings are in it.
+        var statements = options.Statements ? await StatementMix.ReadAsync(postgres, confirmed) : null;
         foreach (var app in new[] { bookingApp, paymentApp, catalogApp }) await app.StopAsync();
-        return new LoadResult(perClient.Sum(c => c.confirmed), options.Seconds, all, holds, other, cpuSeconds, loadBefore);
+        return new LoadResult(confirmed, options.Seconds, all, holds, other, cpuSeconds, postgresSeconds, loadBefore, statements);
     }
 
     private static async Task<PgbenchResult> RunPgbenchAsync(BookingLoadOptions options, PostgresServer postgres, string servers)
@@ -210,25 +215,32 @@ public static partial class BookingLoad
         text.AppendLine(CultureInfo.InvariantCulture, $"    checkout p50 / p99     {Percentile(load.CheckoutMs, 0.50):F1} ms / {Percentile(load.CheckoutMs, 0.99):F1} ms");
         text.AppendLine(CultureInfo.InvariantCulture, $"    hold p50 / p99         {Percentile(load.HoldMs, 0.50):F1} ms / {Percentile(load.HoldMs, 0.99):F1} ms");
         text.AppendLine(CultureInfo.InvariantCulture, $"    CPU of this process    {load.CpuSeconds / load.Seconds:F2} cores of {Environment.ProcessorCount} (load average {load.LoadBefore} when the window began; PostgreSQL's CPU not counted)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    CPU of PostgreSQL      {load.PostgresCpuSeconds / load.Seconds:F2} cores (all its processes)");
+        if (load.Confirmed > 0)
+            text.AppendLine(CultureInfo.InvariantCulture, $"    CPU per booking        {load.CpuSeconds * 1000 / load.Confirmed:F2} ms .NET (driver + booking + payment), {load.PostgresCpuSeconds * 1000 / load.Confirmed:F2} ms PostgreSQL");
         text.AppendLine(CultureInfo.InvariantCulture, $"    not confirmed          {(load.Other.Count == 0 ? "none" : string.Join(", ", load.Other.Select(o => $"{o.Key}: {o.Value}")))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  {pgbench.Command}");
         text.AppendLine(CultureInfo.InvariantCulture, $"    take-seat UPDATEs/s    {pgbench.Tps:F0}   (average latency {pgbench.LatencyMs:F2} ms)");
         text.AppendLine(CultureInfo.InvariantCulture, $"  ratio bookings/s ÷ pgbench tps = {rate / pgbench.Tps:F4}");
+        if (load.Statements is not null) text.Append(load.Statements);
         return text.ToString();
     }
 
     /// <summary>This process's CPU time across the measured window (Stopwatch timestamps), and the load average at its start.</summary>
-    private sealed class CpuWindow(long from, long to)
+    /// <summary>Also PostgreSQL's CPU over the window and, with --statements, resets pg_stat_statements when it opens.</summary>
+    private sealed class CpuWindow(long from, long to, PostgresCpu postgresCpu, PostgresServer? statements)
     {
-        public Task<(double CpuSeconds, string LoadBefore)> Result { get; } = MeasureAsync(from, to);
+        public Task<(double CpuSeconds, double PostgresSeconds, string LoadBefore)> Result { get; } = MeasureAsync(from, to, postgresCpu, statements);
 
-        private static async Task<(double, string)> MeasureAsync(long from, long to)
+        private static async Task<(double, double, string)> MeasureAsync(long from, long to, PostgresCpu postgresCpu, PostgresServer? statements)
         {
             await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), from) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+            if (statements is not null) await StatementMix.ResetAsync(statements);
             var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
             var before = Process.GetCurrentProcess().TotalProcessorTime;
+            var postgresBefore = postgresCpu.Seconds();
             await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), to) is var rest && rest > TimeSpan.Zero ? rest : TimeSpan.Zero);
-            return ((Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds, load);
+            return ((Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds, postgresCpu.Seconds() - postgresBefore, load);
         }
     }
 

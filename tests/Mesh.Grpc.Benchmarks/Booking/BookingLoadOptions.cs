@@ -7,7 +7,8 @@ public sealed class BookingLoadOptions
 {
     /// <summary>Measured seconds of hold → checkout (after the warm-up).</summary>
     public int Seconds { get; private set; } = 20;
-    public int WarmupSeconds { get; private set; } = 5;
+    /// <summary>Unmeasured seconds first: the tiered JIT was still recompiling hot code 35-47 s after start at 15 s (docs/performance.md 5a).</summary>
+    public int WarmupSeconds { get; private set; } = 30;
     /// <summary>Clients (each its own user with its own card) running hold → checkout back to back.</summary>
     public int Concurrency { get; private set; } = 32;
     /// <summary>pgbench clients for the bare "take seat if free" UPDATE (same PostgreSQL, same run, after the booking load).</summary>
@@ -15,12 +16,15 @@ public sealed class BookingLoadOptions
     public int PgbenchSeconds { get; private set; } = 20;
     /// <summary>Where servers keep data and logs (deleted at the end) and where the result file goes.</summary>
     public string WorkDir { get; private set; } = Path.Combine(".mesh", "bench");
+    /// <summary>--statements: pg_stat_statements over the measured window, per confirmed booking (see <see cref="StatementMix"/>).</summary>
+    public bool Statements { get; private set; }
 
     public static BookingLoadOptions Parse(string[] args)
     {
         var options = new BookingLoadOptions();
         for (var i = 0; i < args.Length; i += 2)
         {
+            if (args[i] == "--statements") { options.Statements = true; i--; continue; }
             if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
             var value = args[i + 1];
             switch (args[i])
