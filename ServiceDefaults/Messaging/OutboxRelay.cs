@@ -80,6 +80,11 @@ public sealed class OutboxRelay(NpgsqlDataSource db, OutboxRelayOptions options,
         }
         if (batch.Count == 0) return 0;
 
+        // All of the batch in flight at once, then every confirm awaited: one publish-confirm round trip per batch
+        // instead of one per message (one at a time capped a relay near 100 messages/s under load). When any is
+        // refused or the broker goes away, none is marked sent and the whole batch is published again: consumers
+        // dedupe by message id, as after any crash between confirm and mark.
+        var confirms = new List<Task>(batch.Count);
         foreach (var message in batch)
         {
             var properties = new BasicProperties
@@ -93,9 +98,10 @@ public sealed class OutboxRelay(NpgsqlDataSource db, OutboxRelayOptions options,
             using var parent = message.Parent is null ? null : MessagingNames.ActivitySource.StartActivity("outbox relay", ActivityKind.Internal,
                 ActivityContext.TryParse(message.Parent, message.State, out var context) ? context : default);
             using (RabbitMqTracing.StartPublish(properties, options.Exchange, message.Type))
-                // With confirmation tracking on, this returns once the broker confirmed, and throws when it refused.
-                await channel.BasicPublishAsync(options.Exchange, message.Type, mandatory: false, properties, message.Body, cancellationToken);
+                // With confirmation tracking on, this completes once the broker confirmed, and throws when it refused.
+                confirms.Add(channel.BasicPublishAsync(options.Exchange, message.Type, mandatory: false, properties, message.Body, cancellationToken).AsTask());
         }
+        await Task.WhenAll(confirms);
 
         await using (var mark = new NpgsqlCommand("UPDATE mesh_outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)", connection, transaction))
         {
