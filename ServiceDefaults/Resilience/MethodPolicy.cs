@@ -35,6 +35,12 @@ internal sealed class MethodPolicy
     public TimeSpan? HedgingDelay { get; }
     public int MaxHedgedAttempts { get; }
 
+    /// <summary>
+    /// The Polly pipeline of this method (a <c>ResiliencePipeline&lt;TResponse&gt;</c>), built on first use by the
+    /// client's ResilienceInterceptor, which owns this policy.
+    /// </summary>
+    internal object? Pipeline;
+
     /// <summary>Hedge this call (only NO_SIDE_EFFECTS unary methods configured for it).</summary>
     public bool Hedges => HedgingDelay is not null && RetryEnabled && Method.Type == MethodType.Unary;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Mesh.Grpc.Interceptors;
 using Polly;
 using Polly.Hedging;
@@ -17,7 +16,6 @@ public sealed class ResilienceInterceptor : Interceptor
 {
     private readonly MethodPolicy.Cache _policies;
     private readonly RetryBudget _budget;
-    private readonly ConcurrentDictionary<string, object> _pipelines = new(StringComparer.Ordinal);
 
     public ResilienceInterceptor(GrpcResilienceOptions options, RetryBudget budget)
     {
@@ -36,7 +34,10 @@ public sealed class ResilienceInterceptor : Interceptor
         var effective = new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options);
 
         if (policy.AllowsRetry(options.Headers))
-            return ResilientUnaryCall<TRequest, TResponse>.Start(PipelineFor<TResponse>(policy), request, effective, continuation, linkedSource);
+        {
+            var hedged = policy.Hedges && policy.SafeToRepeat;
+            return ResilientUnaryCall<TRequest, TResponse>.Start(PipelineFor<TResponse>(policy, hedged), hedged, request, effective, continuation, linkedSource);
+        }
 
         var call = continuation(request, effective);
         return linkedSource is null ? call : new AsyncUnaryCall<TResponse>(DisposeAfter(call.ResponseAsync, linkedSource), call.State);
@@ -94,14 +95,18 @@ public sealed class ResilienceInterceptor : Interceptor
         finally { linked.Dispose(); }
     }
 
-    private ResiliencePipeline<TResponse> PipelineFor<TResponse>(MethodPolicy policy)
+    private ResiliencePipeline<TResponse> PipelineFor<TResponse>(MethodPolicy policy, bool hedge)
     {
-        var hedge = policy.Hedges && policy.SafeToRepeat;
-        var key = (hedge ? "hedge:" : "retry:") + policy.Method.FullName;
-        return (ResiliencePipeline<TResponse>)_pipelines.GetOrAdd(key, _ => hedge ? BuildHedging<TResponse>(policy) : BuildRetry<TResponse>(policy));
+        // Kept on the policy (one per method of this client): no per-call key string or dictionary lookup.
+        if (policy.Pipeline is ResiliencePipeline<TResponse> cached) return cached;
+        var built = hedge ? BuildHedging<TResponse>(policy) : BuildRetry<TResponse>(policy);
+        // Another thread may have stored one first (use it); a method of the same name with another response type
+        // (a raw-bytes client, say) keeps the first one cached and gets its own each call.
+        return Interlocked.CompareExchange(ref policy.Pipeline, built, null) as ResiliencePipeline<TResponse> ?? built;
     }
 
-    private static bool IsTransient(Exception? error) => error is RpcException { StatusCode: StatusCode.Unavailable };
+    /// <summary>The only failure worth another attempt: the call did not get through (or the server shed it).</summary>
+    internal static bool IsTransient(Exception? error) => error is RpcException { StatusCode: StatusCode.Unavailable };
 
     private ResiliencePipeline<TResponse> BuildRetry<TResponse>(MethodPolicy policy) =>
         new ResiliencePipelineBuilder<TResponse>()

@@ -11,6 +11,7 @@ using Mesh.ServiceDefaults.Health;
 using Mesh.ServiceDefaults.Resilience;
 using Mesh.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using StackExchange.Redis;
 
 // In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
@@ -51,6 +52,8 @@ public static class GatewayExtensions
         var authOptions = builder.Configuration.GetSection(EdgeAuthOptions.SectionName).Get<EdgeAuthOptions>() ?? new EdgeAuthOptions();
         var rateOptions = builder.Configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
         builder.Services.AddSingleton(gatewayOptions);
+        if (gatewayOptions.InlineScheduling) // see GatewayOptions.InlineScheduling: nothing on the edge blocks a thread
+            builder.Services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
         builder.Services.AddSingleton(new TrustedProxies(gatewayOptions.TrustedProxies));
         builder.Services.AddSingleton(authOptions);
         builder.Services.AddSingleton(rateOptions);

@@ -16,7 +16,14 @@
 #
 #   tests/Mesh.Grpc.Benchmarks/run-edge.sh [--duration S] [--warmup S] [--settle S] [--clients C] [--streams M]
 #                                          [--rate RPS] [--rate-clients C] [--rounds N] [--quiet-wait S]
+#                                          [--counters N] [--bin DIR]
 # Defaults: --duration 10 --warmup 40 --settle 2 --clients 8 --streams 16 --rate 2000 --rate-clients 4 --rounds 3.
+# --counters N: after the warm-up, send exactly N requests each of edge-h2, edge-h1 (saturation concurrency) and direct,
+#   and print per request the gateway's bytes allocated and thread-pool work items (GET /debug/process-counters) and
+#   the CPU µs of the gateway and the backend. The two counts barely depend on what else runs on the box; CPU µs does.
+#   --rounds 0 stops there.
+# --bin DIR: run an already built Mesh.Grpc.Benchmarks from DIR (e.g. a copy of bin/Release/net10.0 kept for A/B
+#   comparisons) instead of building the tree.
 # "others" = share of core 0 / core 1 that processes other than ours took during a window; --quiet-wait S waits up
 # to S seconds before each window for both cores to be >= 90% idle. Builds Release into bin/obj, writes the table to
 # .mesh/bench/results/edge-<timestamp>.txt; stops the two servers it started by pid on exit, including Ctrl+C.
@@ -28,6 +35,7 @@ WORK="$ROOT/.mesh/bench"
 LOGS="$WORK/logs/edge"
 
 DURATION=10; WARMUP=40; SETTLE=2; CLIENTS=8; STREAMS=16; RATE=2000; RATE_CLIENTS=4; ROUNDS=3; QUIET_WAIT=0
+COUNTERS=0; BIN_DIR=""
 SERVER_CORE=0; CLIENT_CORE=1
 MODES="direct edge-h2 edge-h1"
 
@@ -42,7 +50,9 @@ while [ $# -gt 0 ]; do
     --rate-clients) RATE_CLIENTS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --counters) COUNTERS="$2"; shift 2 ;;
+    --bin) BIN_DIR="$(cd "$2" && pwd)"; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "run-edge.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -77,10 +87,15 @@ if [ "$(nproc)" -lt 2 ]; then log "needs 2 cores (servers on core $SERVER_CORE, 
 
 # ---- build ----
 mkdir -p "$WORK/results" "$LOGS"
-log "building tests/Mesh.Grpc.Benchmarks (Release; includes services/Gateway)"
-dotnet build "$HERE/Mesh.Grpc.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >"$LOGS/build.log" 2>&1 \
-  || { cat "$LOGS/build.log" >&2; exit 1; }
-BENCH_DLL="$HERE/bin/Release/net10.0/Mesh.Grpc.Benchmarks.dll"
+if [ -n "$BIN_DIR" ]; then
+  log "using the already built $BIN_DIR (no build)"
+  BENCH_DLL="$BIN_DIR/Mesh.Grpc.Benchmarks.dll"
+else
+  log "building tests/Mesh.Grpc.Benchmarks (Release; includes services/Gateway)"
+  dotnet build "$HERE/Mesh.Grpc.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >"$LOGS/build.log" 2>&1 \
+    || { cat "$LOGS/build.log" >&2; exit 1; }
+  BENCH_DLL="$HERE/bin/Release/net10.0/Mesh.Grpc.Benchmarks.dll"
+fi
 dotnet "$BENCH_DLL" edge-bodies --out "$WORK/bodies" --id 42 >/dev/null
 BODY="$WORK/bodies/get-item.bin"
 GRPC_PATH=/mesh.bench.v1.Catalog/GetItem
@@ -207,6 +222,37 @@ run_h2load warmup-edge-h2 edge-h2 "$WARMUP" -c "$CLIENTS" -m "$STREAMS"
 run_h2load warmup-edge-h1 edge-h1 "$((WARMUP / 4 > 1 ? WARMUP / 4 : 1))" -c "$((CLIENTS * STREAMS))" -m 1
 run_h2load warmup-direct direct "$((WARMUP / 4 > 1 ? WARMUP / 4 : 1))" -c "$CLIENTS" -m "$STREAMS"
 WARM_EDGE="$(h2load_rps "$LOGS/warmup-edge-h2.h2load")"
+
+# ---- per-request counts over a fixed number of requests (steady even on a busy box) ----
+counter() { curl -s "$EDGE_H1_URL/debug/process-counters" | grep -oE "\"$1\": *[0-9]+" | grep -oE '[0-9]+$'; }
+count_window() {
+  local mode="$1" b0 g0 b1 g1 a0 w0 a1 w1 s0 s1
+  wait_until_quiet
+  b0="$(cpu_seconds "$BACKEND_PID")"; g0="$(cpu_seconds "$GATEWAY_PID")"; a0="$(counter allocatedBytes)"; w0="$(counter threadPoolWorkItems)"
+  s0=($(core_jiffies "$SERVER_CORE"))
+  local args=(-n "$COUNTERS" -c "$CLIENTS" -m "$STREAMS" -t 1)
+  case "$mode" in
+    direct)  args+=(-d "$BODY" -H 'content-type: application/grpc' -H 'te: trailers' "$BACKEND_URL$GRPC_PATH") ;;
+    edge-h2) args+=(-H 'accept: application/json' "$EDGE_H2_URL$REST_PATH") ;;
+    edge-h1) args=(-n "$COUNTERS" -c "$((CLIENTS * STREAMS))" -m 1 -t 1 --h1 -H 'accept: application/json' "$EDGE_H1_URL$REST_PATH") ;;
+  esac
+  taskset -c "$CLIENT_CORE" h2load "${args[@]}" >"$LOGS/counters-$mode.h2load" 2>&1
+  grep -qE "^status codes: $COUNTERS 2xx" "$LOGS/counters-$mode.h2load" || { log "counters $mode: not all 2xx"; cat "$LOGS/counters-$mode.h2load" >&2; exit 1; }
+  b1="$(cpu_seconds "$BACKEND_PID")"; g1="$(cpu_seconds "$GATEWAY_PID")"; a1="$(counter allocatedBytes)"; w1="$(counter threadPoolWorkItems)"
+  s1=($(core_jiffies "$SERVER_CORE"))
+  # The two counter reads themselves are two requests of the gateway: negligible against N.
+  awk -v n="$COUNTERS" -v mode="$mode" -v a="$((a1 - a0))" -v w="$((w1 - w0))" -v g="$g0 $g1" -v b="$b0 $b1" \
+      -v rps="$(h2load_rps "$LOGS/counters-$mode.h2load")" -v oth="$(others_share "$(( s1[0] - s0[0] ))" "$(( s1[1] - s0[1] ))" "$(awk -v a="$b0" -v b="$b1" -v c="$g0" -v d="$g1" 'BEGIN { print (b - a) + (d - c) }')")" \
+      'BEGIN { split(g, G, " "); split(b, B, " ");
+        if (mode == "direct") printf "counters %-8s %8d req  %9.0f req/s  backend %5.1f µs/req  (gateway idle)  others core 0: %s%%\n", mode, n, rps, (B[2] - B[1]) / n * 1e6, oth;
+        else printf "counters %-8s %8d req  %9.0f req/s  gateway %5.1f µs/req  backend %5.1f µs/req  gateway %7.0f B/req  %5.2f work items/req  others core 0: %s%%\n",
+          mode, n, rps, (G[2] - G[1]) / n * 1e6, (B[2] - B[1]) / n * 1e6, a / n, w / n, oth }' | tee -a "$LOGS/counters.txt" >&2
+}
+if [ "$COUNTERS" -gt 0 ]; then
+  : >"$LOGS/counters.txt"
+  for mode in edge-h2 edge-h1 direct; do count_window "$mode"; done
+  [ "$ROUNDS" -gt 0 ] || { log "counters: $LOGS/counters.txt"; exit 0; }
+fi
 
 for round in $(seq 1 "$ROUNDS"); do
   for mode in $MODES; do window sat "$mode" "$round"; done

@@ -57,7 +57,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
     /// The token for request reads: the deadline's when there is one. Without a deadline, Kestrel already
     /// fails reads when the client resets the stream, so no token (and no allocation) is needed.
     /// </summary>
-    public CancellationToken ReadToken => _deadline?.Token ?? default;
+    public CancellationToken ReadToken => _deadline?.DeadlineToken ?? default;
 
     /// <summary>Reads grpc-encoding and grpc-timeout. Throws RpcException(UNIMPLEMENTED) for an unknown encoding.</summary>
     public void Initialize()
@@ -77,7 +77,10 @@ internal sealed class HttpServerCallContext : ServerCallContext
         if (timeout is not null)
         {
             if (GrpcTimeout.TryParse(timeout, out var span))
-                _deadline = new ServerCallDeadline(span, HttpContext.RequestAborted, OnDeadlineExpiredAsync);
+            {
+                _deadline = new ServerCallDeadline(span, this);
+                _deadline.Start();
+            }
             else
                 _settings.Logger.LogInvalidTimeout(timeout);
         }
@@ -140,7 +143,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
         await deadline.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            await WriteMessageCore(message, marshaller, options, flush, deadline.Token).ConfigureAwait(false);
+            await WriteMessageCore(message, marshaller, options, flush, deadline.DeadlineToken).ConfigureAwait(false);
         }
         finally
         {
@@ -315,7 +318,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
     /// Timer callback (via ServerCallDeadline) after the token has fired: end the response with
     /// DEADLINE_EXCEEDED now, whether or not the handler has noticed.
     /// </summary>
-    private async Task OnDeadlineExpiredAsync()
+    internal async Task OnDeadlineExpiredAsync()
     {
         var deadline = _deadline!;
         await deadline.Gate.WaitAsync().ConfigureAwait(false);

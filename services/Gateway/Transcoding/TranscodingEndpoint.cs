@@ -160,4 +160,14 @@ public sealed class GatewayOptions
 
     /// <summary>Put the exception into the body of an edge bug's 500 (development and tests only; never in production).</summary>
     public bool IncludeExceptionDetails { get; set; }
+
+    /// <summary>
+    /// Kestrel's <c>SocketTransportOptions.UnsafePreferInlineScheduling</c> (config <c>Gateway:InlineScheduling</c>):
+    /// process what a connection reads on the socket's I/O thread instead of handing every read to the thread pool.
+    /// It saves about one thread-pool hand-off per HTTP/1.1 request (docs/performance.md, section 3b). Safe here
+    /// because nothing on the edge's request path blocks a thread: auth (JWKS fetched asynchronously), the Redis
+    /// rate limit, binding, JSON and the backend call are all asynchronous. Turn it off before adding middleware
+    /// that blocks: a blocked I/O thread stalls every connection it serves.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
 }

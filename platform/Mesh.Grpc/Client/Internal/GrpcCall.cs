@@ -25,6 +25,7 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
     private readonly CancellationTokenSource _cts;
     private readonly CancellationToken _token;
 
+    private ITimer? _deadlineTimer;
     private CancellationTokenRegistration _callerCancellation;
     private CancellationTokenRegistration _channelShutdown;
     private bool _expectsSingleResponse;
@@ -99,8 +100,10 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
             }
             if (remaining.TotalMilliseconds < int.MaxValue)
             {
-                _token.UnsafeRegister(static s => ((GrpcCall<TRequest, TResponse>)s!).OnDeadline(), this);
-                _cts.CancelAfter(remaining);
+                // A timer that settles DEADLINE_EXCEEDED and then cancels (Finish), rather than the source's own
+                // CancelAfter plus a registration on it: one object less per call, and no finalizable Timer holder.
+                _deadlineTimer = TimeProvider.System.CreateTimer(static s => ((GrpcCall<TRequest, TResponse>)s!).OnDeadline(), this,
+                    remaining, Timeout.InfiniteTimeSpan);
             }
         }
         if (_options.CancellationToken.CanBeCanceled)
@@ -393,7 +396,7 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
         if (!_finished) Finish(new Status(StatusCode.Cancelled, "Call canceled by the client."), Metadata.Empty, transportFailure: false);
     }
 
-    /// <summary>The deadline timer cancelled the source (Finish's own cancel finds the call already finished).</summary>
+    /// <summary>The deadline timer fired: DEADLINE_EXCEEDED, then Finish cancels everything in flight.</summary>
     private void OnDeadline()
     {
         if (!_finished) Finish(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), Metadata.Empty, transportFailure: false);
@@ -408,6 +411,7 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
         _finished = true;
 
         // Anything still in flight (send, read, write) stops now; an unfinished HTTP/2 stream is reset.
+        Volatile.Read(ref _deadlineTimer)?.Dispose(); // a timer that fires before it is stored finds the call finished
         _callerCancellation.Unregister();
         _channelShutdown.Unregister();
         if (status.StatusCode != StatusCode.OK) _cts.Cancel();
@@ -437,8 +441,8 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
     private Status ResolveFailure(Exception ex, out bool transportFailure)
     {
         transportFailure = false;
-        // Every other reason to cancel settles the status before cancelling; an unsettled call whose source is
-        // cancelled was stopped by the deadline timer (its callbacks may surface the abort before OnDeadline runs).
+        // Every reason to cancel (the deadline timer included) settles the status before cancelling, so this is a
+        // safety net: an unsettled call whose source is cancelled while it has a deadline reports the deadline.
         if (_token.IsCancellationRequested && Deadline is not null)
             return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded", ex);
         if (_requestError is not null) return _requestError.Status;
