@@ -124,8 +124,13 @@ internal sealed class ResilientUnaryCall<TRequest, TResponse> where TRequest : c
         }
         catch (OperationCanceledException) when (source.IsCancellationRequested)
         {
-            // Cancelled between attempts (an attempt in flight ends with an RpcException of its own).
-            _localStatus = _deadline is { } d && DateTime.UtcNow >= d
+            // Cancelled between attempts (an attempt in flight ends with an RpcException of its own). Told apart by
+            // who cancelled, not by the clock: the deadline timer may fire a moment before DateTime.UtcNow reaches
+            // the deadline, and such a call still ran out of time.
+            // The caller's token also fires when a propagated (incoming) deadline passes: then the clock decides.
+            var ranOutOfTime = Volatile.Read(ref _disposed) == 0 && _deadline is { } d &&
+                (!_context.Options.CancellationToken.IsCancellationRequested || DateTime.UtcNow >= d);
+            _localStatus = ranOutOfTime
                 ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")
                 : new Status(StatusCode.Cancelled, "Call canceled by the client.");
             throw new RpcException(_localStatus.Value);
