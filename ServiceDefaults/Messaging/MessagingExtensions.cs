@@ -14,9 +14,11 @@ public static class MessagingExtensions
     /// Runs <see cref="OutboxRelay"/> against the service's registered <see cref="NpgsqlDataSource"/> and the broker
     /// in ConnectionStrings:{connectionName}; settings in <c>Mesh:Outbox</c> (Exchange, BatchSize, PollInterval, …).
     /// </summary>
-    public static IHostApplicationBuilder AddOutboxRelay(this IHostApplicationBuilder builder, string connectionName)
+    /// <param name="configure">In code, after configuration: e.g. the task queues the service sends to (<see cref="OutboxRelayOptions.Queues"/>).</param>
+    public static IHostApplicationBuilder AddOutboxRelay(this IHostApplicationBuilder builder, string connectionName, Action<OutboxRelayOptions>? configure = null)
     {
         var options = builder.Configuration.GetSection("Mesh:Outbox").Get<OutboxRelayOptions>() ?? new OutboxRelayOptions();
+        configure?.Invoke(options);
         options.ConnectionString = builder.Configuration.GetConnectionString(connectionName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not set.");
         builder.Services.AddSingleton(options);

@@ -16,6 +16,14 @@ public sealed class OutboxRelayOptions
     /// <summary>Topic exchange every message goes to, with its type as the routing key.</summary>
     public string Exchange { get; set; } = MessagingNames.DefaultExchange;
 
+    /// <summary>
+    /// Task queues this service sends commands to (queue name → routing keys), declared durable and bound before the
+    /// first publish. The relay publishes without "mandatory": a message no queue is bound for yet is dropped by the
+    /// broker. Events may go unheard; a task (a refund, a charge) must not, so its sender declares the queue the way
+    /// its consumer does (same name, durable, no arguments) and the task waits there until the consumer first starts.
+    /// </summary>
+    public Dictionary<string, string[]> Queues { get; set; } = [];
+
     public int BatchSize { get; set; } = 100;
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -120,6 +128,12 @@ public sealed class OutboxRelay(NpgsqlDataSource db, OutboxRelayOptions options,
         _connection = await factory.CreateConnectionAsync(cancellationToken);
         _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
         await _channel.ExchangeDeclareAsync(options.Exchange, ExchangeType.Topic, durable: true, cancellationToken: cancellationToken);
+        foreach (var (queue, routingKeys) in options.Queues)
+        {
+            await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            foreach (var routingKey in routingKeys)
+                await _channel.QueueBindAsync(queue, options.Exchange, routingKey, cancellationToken: cancellationToken);
+        }
         return _channel;
     }
 

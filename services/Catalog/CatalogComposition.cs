@@ -47,7 +47,8 @@ public static class CatalogComposition
         services.AddSingleton(new ChangeOutbox(enabled: !string.IsNullOrEmpty(messaging)));
         if (!string.IsNullOrEmpty(messaging))
         {
-            builder.AddOutboxRelay(options.Messaging);
+            // The consumer's queue is declared by the relay too: events written before the consumer first listens are kept.
+            builder.AddOutboxRelay(options.Messaging, relay => relay.Queues = new() { [CacheInvalidationConsumer.Queue] = CatalogChanged.Types });
             services.AddHostedService<CacheInvalidationConsumer>();
         }
 

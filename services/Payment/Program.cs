@@ -3,7 +3,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddPayment();               // store (paymentdb), simulated provider, idempotency, token validation, workers
-builder.AddOutboxRelay("messaging"); // payment events → RabbitMQ (ServiceDefaults/Messaging)
+builder.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Payment.Subscriptions.RecurringChargeRequested.Queues); // payment events and its own recurring-charge tasks → RabbitMQ
 
 var app = builder.Build();
 await app.MigratePaymentDatabaseAsync();   // Migrations/*.sql and the outbox tables, once

@@ -18,6 +18,16 @@ public static class BookingMessages
     /// <summary>A task for payment: refund (services/Payment/Workers/RefundTasks.cs; the message id becomes the refund id).</summary>
     public const string RefundRequestedType = "payment.refund_requested";
 
+    /// <summary>
+    /// Payment's task queues (services/Payment/Workers/ChargeTasks.cs and RefundTasks.cs), declared by booking's
+    /// relay too: a refund or charge task sent before payment ever started waits in its queue instead of being lost.
+    /// </summary>
+    public static readonly Dictionary<string, string[]> PaymentTaskQueues = new()
+    {
+        ["payment.charge-tasks"] = [ChargeRequestedType],
+        ["payment.refund-tasks"] = [RefundRequestedType],
+    };
+
     public const string PaymentSucceededType = "payment.succeeded";
     public const string PaymentFailedType = "payment.failed";
 

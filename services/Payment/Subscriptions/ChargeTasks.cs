@@ -33,4 +33,7 @@ public sealed record RecurringChargeRequested(Guid TaskId, Guid? SubscriptionId,
 {
     public const string Type = "payment.recurring_charge_requested";
     public const string Queue = "payment.recurring-charges";
+
+    /// <summary>Declared by payment's relay as well, so a task enqueued before the consumer first started is kept.</summary>
+    public static Dictionary<string, string[]> Queues => new() { [Queue] = [Type] };
 }

@@ -132,7 +132,7 @@ public class CheckoutFixture : IAsyncLifetime
         builder.Services.AddSingleton<TimeProvider>(Clock);
         builder.AddServiceDefaults();
         builder.AddBooking();
-        builder.AddOutboxRelay("messaging");
+        builder.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Booking.Bookings.BookingMessages.PaymentTaskQueues);   // as Program.cs
         builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
         _booking = builder.Build();
         await _booking.MigrateBookingDatabaseAsync();
@@ -163,7 +163,7 @@ public class CheckoutFixture : IAsyncLifetime
         });
         builder.AddServiceDefaults();
         builder.AddPayment();
-        builder.AddOutboxRelay("messaging");
+        builder.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Payment.Subscriptions.RecurringChargeRequested.Queues);   // as payment's Program.cs
         _payment = builder.Build();
         await _payment.MigratePaymentDatabaseAsync();
         _payment.MapGrpcService<Mesh.Payment.PaymentsApi>();

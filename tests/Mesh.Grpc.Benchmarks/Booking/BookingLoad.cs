@@ -85,7 +85,7 @@ public static partial class BookingLoad
             ["ConnectionStrings:messaging"] = messaging,
             ["Mesh:Auth:Keys:0:Kid"] = "bench",
             ["Mesh:Auth:Keys:0:Pem"] = tokens.PublicKeyPem,
-        }, b => { b.AddPayment(); b.AddOutboxRelay("messaging"); }, app => app.MapGrpcService<Mesh.Payment.PaymentsApi>());
+        }, b => { b.AddPayment(); b.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Payment.Subscriptions.RecurringChargeRequested.Queues); }, app => app.MapGrpcService<Mesh.Payment.PaymentsApi>());
         await paymentApp.MigratePaymentDatabaseAsync();
         await paymentApp.StartAsync();
         var paymentAddress = paymentApp.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress;
@@ -98,7 +98,7 @@ public static partial class BookingLoad
             ["services:payment:grpc:0"] = paymentAddress.ToString(),
             ["Mesh:Auth:Keys:0:Kid"] = "bench",
             ["Mesh:Auth:Keys:0:Pem"] = tokens.PublicKeyPem,
-        }, b => { b.AddBooking(); b.AddOutboxRelay("messaging"); }, app => app.MapBooking());
+        }, b => { b.AddBooking(); b.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Booking.Bookings.BookingMessages.PaymentTaskQueues); }, app => app.MapBooking());
         await bookingApp.MigrateBookingDatabaseAsync();
         await bookingApp.StartAsync();
         var bookingAddress = bookingApp.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress;
