@@ -128,13 +128,31 @@ public sealed class OutboxRelay(NpgsqlDataSource db, OutboxRelayOptions options,
         _connection = await factory.CreateConnectionAsync(cancellationToken);
         _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
         await _channel.ExchangeDeclareAsync(options.Exchange, ExchangeType.Topic, durable: true, cancellationToken: cancellationToken);
+        await DeclareQueuesAsync(_connection, cancellationToken);
+        return _channel;
+    }
+
+    /// <summary>
+    /// Declares <see cref="OutboxRelayOptions.Queues"/> on a channel of their own: a queue its consumer has since
+    /// declared differently (arguments, type) makes the broker close the declaring channel, and that must cost the
+    /// safety net for that queue, not every message this service publishes.
+    /// </summary>
+    private async Task DeclareQueuesAsync(IConnection connection, CancellationToken cancellationToken)
+    {
         foreach (var (queue, routingKeys) in options.Queues)
         {
-            await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
-            foreach (var routingKey in routingKeys)
-                await _channel.QueueBindAsync(queue, options.Exchange, routingKey, cancellationToken: cancellationToken);
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            try
+            {
+                await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+                foreach (var routingKey in routingKeys)
+                    await channel.QueueBindAsync(queue, options.Exchange, routingKey, cancellationToken: cancellationToken);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+            {
+                logger.LogError(ex, "Task queue {Queue} exists with other settings; not declared by the relay (its consumer's declaration wins)", queue);
+            }
         }
-        return _channel;
     }
 
     private async Task ResetAsync()

@@ -122,20 +122,30 @@ internal sealed class ResilientUnaryCall<TRequest, TResponse> where TRequest : c
             return await _pipeline.ExecuteAsync(
                 static (call, token) => call.AttemptAsync(token), this, source.Token).ConfigureAwait(false);
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && source.IsCancellationRequested && RanOutOfTime())
+        {
+            // An attempt cut short by the pipeline's source (the deadline) ends as its GrpcCall saw it, CANCELLED,
+            // unless its own deadline timer won the race: the call as a whole ran out of time.
+            _localStatus = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+            throw new RpcException(_localStatus.Value);
+        }
         catch (OperationCanceledException) when (source.IsCancellationRequested)
         {
             // Cancelled between attempts (an attempt in flight ends with an RpcException of its own). Told apart by
             // who cancelled, not by the clock: the deadline timer may fire a moment before DateTime.UtcNow reaches
             // the deadline, and such a call still ran out of time.
             // The caller's token also fires when a propagated (incoming) deadline passes: then the clock decides.
-            var ranOutOfTime = Volatile.Read(ref _disposed) == 0 && _deadline is { } d &&
-                (!_context.Options.CancellationToken.IsCancellationRequested || DateTime.UtcNow >= d);
-            _localStatus = ranOutOfTime
+            _localStatus = RanOutOfTime()
                 ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")
                 : new Status(StatusCode.Cancelled, "Call canceled by the client.");
             throw new RpcException(_localStatus.Value);
         }
     }
+
+    /// <summary>Whether the pipeline's source fired for the deadline rather than for the caller or a dispose.</summary>
+    private bool RanOutOfTime() =>
+        Volatile.Read(ref _disposed) == 0 && _deadline is { } d &&
+        (!_context.Options.CancellationToken.IsCancellationRequested || DateTime.UtcNow >= d);
 
     /// <summary>
     /// The source that stops the pipeline (back-off and attempts): the caller's token and the call's deadline.

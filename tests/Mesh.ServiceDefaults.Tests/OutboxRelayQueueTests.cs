@@ -46,4 +46,30 @@ public sealed class OutboxRelayQueueTests(IsolatedData data) : IClassFixture<Iso
 
         Assert.Equal(task.Id, await received.Task.WaitAsync(TimeSpan.FromSeconds(60), ct));   // hang guard
     }
+
+    [Fact]
+    public async Task A_task_queue_declared_otherwise_by_its_consumer_does_not_stop_the_relay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var db = NpgsqlDataSource.Create(await data.PostgresConnectionStringAsync());
+        await Outbox.MigrateAsync(db, ct);
+        var messaging = await data.RabbitMqConnectionStringAsync();
+
+        // The consumer's side owns the queue and gave it an argument the relay's plain declaration lacks.
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(messaging) };
+        await using (var connection = await factory.CreateConnectionAsync(ct))
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: ct))
+            await channel.QueueDeclareAsync("test.other-queue", durable: true, exclusive: false, autoDelete: false,
+                new Dictionary<string, object?> { ["x-max-length"] = 1000 }, cancellationToken: ct);
+
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await Outbox.AddAsync(tx, OutboxMessage.Json("test.event_happened", new { N = 1 }), ct);
+            await tx.CommitAsync(ct);
+        }
+        await using var relay = new OutboxRelay(db, new OutboxRelayOptions { ConnectionString = messaging, Queues = { ["test.other-queue"] = ["test.other"] } },
+            NullLogger<OutboxRelay>.Instance);
+        Assert.Equal(1, await relay.PublishPendingAsync(ct));
+    }
 }

@@ -120,6 +120,29 @@ public sealed class RetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_attempt_still_running_at_the_deadline_ends_the_call_with_deadline_exceeded()
+    {
+        // Two timers end such an attempt at the same moment: its own call's deadline and the retry pipeline's; the
+        // caller must see DEADLINE_EXCEEDED whichever fires first. Several calls, so both orders are likely seen.
+        await using var quick = TestClient.For([_server.GrpcAddress], o =>
+        {
+            o.Default.InitialBackoff = TimeSpan.FromMilliseconds(10);
+            o.Default.MaxBackoff = TimeSpan.FromMilliseconds(10);
+            o.CircuitBreaker.Enabled = false;
+        }, name: "hang-deadline");
+        await quick.Client.PutAsync(new ProbeRequest { Key = "warm-up" }, cancellationToken: Ct);
+        for (var i = 0; i < 8; i++)
+        {
+            var key = "hang-deadline-" + i;
+            using var call = quick.Client.PutAsync(new ProbeRequest { Key = key, FailCode = (int)StatusCode.Unavailable, FailTimes = 1, HangAfterFailures = true },
+                deadline: DateTime.UtcNow.AddMilliseconds(400), cancellationToken: Ct);
+            var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(HangGuard, Ct));
+            Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+            Assert.Equal(StatusCode.DeadlineExceeded, call.GetStatus().StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_a_call_that_waits_to_retry_ends_it_as_cancelled_without_another_attempt()
     {
         await using var slow = SlowRetryClient("slow-cancel");

@@ -20,11 +20,18 @@ public sealed class ProbeService(ProbeState state, IServiceProvider services) : 
         return next is null ? own : await next.ReadAsync(new ProbeRequest { Key = request.Key });
     }
 
+    private static async Task<ProbeReply> HangAsync(ServerCallContext context)
+    {
+        await Task.Delay(Timeout.Infinite, context.CancellationToken);
+        throw new InvalidOperationException("unreachable");
+    }
+
     private Task<ProbeReply> Answer(ProbeRequest request, ServerCallContext context)
     {
         var attempts = state.Count(request.Key);
         if (request.FailCode != 0 && (request.FailTimes < 0 || attempts <= request.FailTimes))
             throw new RpcException(new Status((StatusCode)request.FailCode, $"failing attempt {attempts} on purpose"));
+        if (request.HangAfterFailures) return HangAsync(context);
         var remaining = context.Deadline == DateTime.MaxValue ? -1 : (long)(context.Deadline - DateTime.UtcNow).TotalMilliseconds;
         return Task.FromResult(new ProbeReply
         {

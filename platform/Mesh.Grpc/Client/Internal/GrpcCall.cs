@@ -109,6 +109,13 @@ internal sealed class GrpcCall<TRequest, TResponse> where TRequest : class where
         if (_options.CancellationToken.CanBeCanceled)
             _callerCancellation = _options.CancellationToken.UnsafeRegister(static s => ((GrpcCall<TRequest, TResponse>)s!).CancelByClient(), this);
         _channelShutdown = _channel.ShutdownToken.UnsafeRegister(static s => ((GrpcCall<TRequest, TResponse>)s!).CancelByClient(), this);
+        // A deadline timer or a cancellation that fired during the lines above finished the call before these
+        // registrations existed: Finish had nothing to unregister, and the channel's token would keep this call alive.
+        if (_finished)
+        {
+            _callerCancellation.Unregister();
+            _channelShutdown.Unregister();
+        }
         ResponseHeadersTask = SendAsync(request);
         State = new CallState(ResponseHeadersTask, GetStatus, GetTrailers, Dispose);
     }
