@@ -145,6 +145,12 @@ internal sealed class HttpServerCallContext : ServerCallContext
         {
             await WriteMessageCore(message, marshaller, options, flush, deadline.DeadlineToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (deadline.IsExpired)
+        {
+            // The deadline fired while this write was flushing: the handler learns it as the status, like a write
+            // that starts after the deadline (ThrowIfCannotWrite), not as a bare cancellation.
+            throw new RpcException(DeadlineExceededStatus);
+        }
         finally
         {
             deadline.Gate.Release();
@@ -185,6 +191,10 @@ internal sealed class HttpServerCallContext : ServerCallContext
         try
         {
             await SendResponseHeadersAsync(responseHeaders).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsExpired)
+        {
+            throw new RpcException(DeadlineExceededStatus);
         }
         finally
         {
