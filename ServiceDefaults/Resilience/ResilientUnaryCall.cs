@@ -60,25 +60,19 @@ internal sealed class ResilientUnaryCall<TRequest, TResponse> where TRequest : c
     }
 
     /// <summary>First attempt outside Polly; the pipeline only after a retryable failure.</summary>
-    private async Task<TResponse> RunRetryingAsync()
+    private Task<TResponse> RunRetryingAsync() =>
+        // Nothing can be waiting on the retry source once the pipeline has returned: it is disposed with the call.
+        RunAsync(static call => call.FirstAttemptThenPipelineAsync(), disposeSource: true);
+
+    /// <summary>Every attempt through the pipeline, as hedging needs (the source lives as long as the call).</summary>
+    private Task<TResponse> RunHedgedAsync() => RunAsync(static call => call.RunPipelineAsync(call.CreateSource()), disposeSource: false);
+
+    /// <summary>Runs the call's attempts and, whatever the outcome, settles the call's state.</summary>
+    private async Task<TResponse> RunAsync(Func<ResilientUnaryCall<TRequest, TResponse>, Task<TResponse>> attempts, bool disposeSource)
     {
         try
         {
-            var first = _continuation(_request, _context);
-            _first = first; // Start has not returned yet, so Dispose cannot race this write
-            try
-            {
-                var response = await first.ResponseAsync.ConfigureAwait(false);
-                Volatile.Write(ref _winner, first);
-                return response;
-            }
-            catch (RpcException ex)
-            {
-                Volatile.Write(ref _lastFailed, first);
-                if (!ResilienceInterceptor.IsTransient(ex)) throw;
-                _replay = ex;
-                return await RunPipelineAsync(CreateSource()).ConfigureAwait(false);
-            }
+            return await attempts(this).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RpcException)
         {
@@ -89,29 +83,27 @@ internal sealed class ResilientUnaryCall<TRequest, TResponse> where TRequest : c
         {
             Volatile.Write(ref _completed, 1);
             _linkedSource?.Dispose();
-            // Nothing can be waiting on the retry source any more (the pipeline has returned); Dispose tolerates this.
-            Volatile.Read(ref _source)?.Dispose();
+            if (disposeSource) Volatile.Read(ref _source)?.Dispose();
             CompleteHeaders();
         }
     }
 
-    /// <summary>Every attempt through the pipeline, as hedging needs (the source lives as long as the call).</summary>
-    private async Task<TResponse> RunHedgedAsync()
+    private async Task<TResponse> FirstAttemptThenPipelineAsync()
     {
+        var first = _continuation(_request, _context);
+        _first = first; // Start has not returned yet, so Dispose cannot race this write
         try
         {
+            var response = await first.ResponseAsync.ConfigureAwait(false);
+            Volatile.Write(ref _winner, first);
+            return response;
+        }
+        catch (RpcException ex)
+        {
+            Volatile.Write(ref _lastFailed, first);
+            if (!ResilienceInterceptor.IsTransient(ex)) throw;
+            _replay = ex;
             return await RunPipelineAsync(CreateSource()).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not RpcException)
-        {
-            _error = ex;
-            throw;
-        }
-        finally
-        {
-            Volatile.Write(ref _completed, 1);
-            _linkedSource?.Dispose();
-            CompleteHeaders();
         }
     }
 

@@ -23,12 +23,7 @@ public sealed class OutboxRelayQueueTests(IsolatedData data) : IClassFixture<Iso
         var messaging = await data.RabbitMqConnectionStringAsync();
 
         var task = OutboxMessage.Json(TaskType, new { Amount = 1200 });
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var tx = await connection.BeginTransactionAsync(ct))
-        {
-            await Outbox.AddAsync(tx, task, ct);
-            await tx.CommitAsync(ct);
-        }
+        await WriteAsync(db, task);
 
         // No consumer exists yet, on a vhost nobody has used: only the relay's declaration gives the task a queue.
         await using (var relay = new OutboxRelay(db, new OutboxRelayOptions { ConnectionString = messaging, Queues = { [TaskQueue] = [TaskType] } },
@@ -62,14 +57,19 @@ public sealed class OutboxRelayQueueTests(IsolatedData data) : IClassFixture<Iso
             await channel.QueueDeclareAsync("test.other-queue", durable: true, exclusive: false, autoDelete: false,
                 new Dictionary<string, object?> { ["x-max-length"] = 1000 }, cancellationToken: ct);
 
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var tx = await connection.BeginTransactionAsync(ct))
-        {
-            await Outbox.AddAsync(tx, OutboxMessage.Json("test.event_happened", new { N = 1 }), ct);
-            await tx.CommitAsync(ct);
-        }
+        await WriteAsync(db, OutboxMessage.Json("test.event_happened", new { N = 1 }));
         await using var relay = new OutboxRelay(db, new OutboxRelayOptions { ConnectionString = messaging, Queues = { ["test.other-queue"] = ["test.other"] } },
             NullLogger<OutboxRelay>.Instance);
         Assert.Equal(1, await relay.PublishPendingAsync(ct));
+    }
+
+    /// <summary>A state change's outbox row, committed (the change itself does not matter here).</summary>
+    private static async Task WriteAsync(NpgsqlDataSource db, OutboxMessage message)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await Outbox.AddAsync(tx, message, ct);
+        await tx.CommitAsync(ct);
     }
 }
