@@ -116,6 +116,10 @@ public static class GatewayExtensions
             ui.SwaggerEndpoint("/openapi.json", "Mesh REST API");
         }));
         app.MapGet("/openapi.json", (OpenApiDocument document) => Results.Text(document.Json, "application/json; charset=utf-8"));
+        // Built once on the thread pool after start, not by the first /openapi.json request: with inline scheduling
+        // that request would build it (reading descriptor files) on a socket thread.
+        app.Lifetime.ApplicationStarted.Register(static state => ThreadPool.UnsafeQueueUserWorkItem(static s => ((OpenApiDocument)s!).Prepare(), state),
+            app.Services.GetRequiredService<OpenApiDocument>());
         app.MapHealthEndpoints();
         var endpoint = app.Services.GetRequiredService<TranscodingEndpoint>();
         app.Map("/{**path}", endpoint.HandleAsync).WithOrder(int.MaxValue);

@@ -24,6 +24,13 @@ public sealed class OpenApiDocument
 
     public string Json => _json.Value;
 
+    /// <summary>Builds the document ahead of the first request; a failure is left for that request to report.</summary>
+    public void Prepare()
+    {
+        try { _ = _json.Value; }
+        catch (Exception) { /* the Lazy keeps the exception: GET /openapi.json answers 500 with it, as without this */ }
+    }
+
     private sealed class Builder(RouteTable routes, EdgeAuthentication auth, ProtoComments comments)
     {
         private readonly SchemaBuilder _schemas = new(comments);
