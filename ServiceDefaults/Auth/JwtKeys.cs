@@ -101,15 +101,17 @@ public sealed class JwksJwtKeys(HttpClient http, Uri url, TimeProvider time) : I
         var stale = now - _fetched > CacheLifetime;
         var unknown = keyId is not null && _keys.All(k => k.KeyId != keyId);
         if (stale || (unknown && now - _fetched > MinRefreshInterval))
-            await RefreshAsync(cancellationToken);
+            await RefreshAsync(_fetched, cancellationToken);
         return _keys.Where(k => keyId is null || k.KeyId is null || k.KeyId == keyId).ToList();
     }
 
-    private async Task RefreshAsync(CancellationToken cancellationToken)
+    private async Task RefreshAsync(DateTimeOffset seen, CancellationToken cancellationToken)
     {
         await _refresh.WaitAsync(cancellationToken);
         try
         {
+            // Callers that queued behind a refresh use its result: one fetch per stale moment, not one per caller.
+            if (_fetched != seen) return;
             var json = await http.GetStringAsync(url, cancellationToken);
             _keys = JwkReader.FromJwks(json);
         }
@@ -119,7 +121,7 @@ public sealed class JwksJwtKeys(HttpClient http, Uri url, TimeProvider time) : I
         }
         finally
         {
-            _fetched = time.GetUtcNow();
+            if (_fetched == seen) _fetched = time.GetUtcNow();
             _refresh.Release();
         }
     }
