@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Mesh.Grpc;
 using Mesh.ServiceDefaults.Auth;
 
-namespace Mesh.Booking.Tests.Support;
+namespace Mesh.Testing;
 
 /// <summary>
-/// Mints ES256 access tokens the way the users service does (iss, aud, sub, roles, exp) with a key the fixture
-/// configures as the booking service's trusted key (Mesh:Auth:Keys:0:Pem), so tests can act as any user.
+/// Mints ES256 access tokens the way the users service does (iss, aud, sub, roles, exp) with a key a fixture
+/// configures as the service's trusted key (Mesh:Auth:Keys:0:Pem), so tests can act as any user, partner or admin.
 /// </summary>
 public sealed class TestTokens
 {
