@@ -1,22 +1,21 @@
 using Mesh.ServiceDefaults.Health;
-using Microsoft.Extensions.DependencyInjection;
 using Mesh.ServiceDefaults.Hosting;
-using Mesh.ServiceDefaults.Resilience;
 using Mesh.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 // Aspire's ServiceDefaults live in this namespace so Program.cs needs no extra using.
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The defaults every Mesh service gets from one call. This file is the table of contents: each line
-/// points at one concern, implemented in the folder of the same name.
+/// The defaults every Mesh service gets from one call. This file is the table of contents: each line points at one
+/// concern, implemented in the folder of the same name.
 /// <code>
 /// var builder = WebApplication.CreateBuilder(args);
 /// builder.AddServiceDefaults();
-/// builder.AddTokenValidation();   // Auth/: bearer tokens → context.RequireUser(), keys from the users service
-/// builder.AddGrpcClient&lt;Catalog.CatalogClient&gt;("catalog");
-/// builder.AddPostgresHealthCheck("bookingdb");
+/// builder.AddTokenValidation();                                  // Auth/: JwtBearer, keys from the users service
+/// builder.AddServiceClient&lt;Catalog.CatalogClient&gt;("catalog");   // Clients/: discovery, retries from the proto, breaker
+/// builder.AddNpgsqlDataSource("bookingdb");                     // Aspire.Npgsql: data source, health check, traces
 /// var app = builder.Build();
 /// app.MapGrpcService&lt;BookingApi&gt;();
 /// app.MapDefaultEndpoints();
@@ -28,11 +27,11 @@ public static class Extensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureServiceHosting();    // Hosting/: `grpc` (h2c) + `http` (HTTP/1.1) endpoints, drain on shutdown, JSON logs
-        builder.ConfigureOpenTelemetry();     // Telemetry/: traces, metrics, logs; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
-        builder.AddDefaultHealthChecks();     // Health/: /alive, /health and grpc.health.v1, not ready while starting or draining
-        builder.AddDevelopmentReflection();   // Hosting/: gRPC server reflection in Development (Mesh:Grpc:Reflection)
-        builder.AddGrpcResilience();          // Resilience/: deadlines, idempotent-only retries, budget, breakers, propagation
-        builder.Services.AddServiceDiscovery(); // Discovery/: then builder.AddGrpcClient<TClient>("name") per downstream service
+        builder.AddGrpcServer();              // Hosting/: Grpc.AspNetCore, rich errors, server reflection in Development
+        builder.ConfigureOpenTelemetry();     // Telemetry/: OpenTelemetry traces, metrics, logs; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+        builder.AddDefaultHealthChecks();     // Health/: /alive, /health and grpc.health.v1 from the same checks
+        builder.Services.AddServiceDiscovery();  // Microsoft.Extensions.ServiceDiscovery: http://catalog → services__catalog__grpc__N
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
         return builder;
     }
 

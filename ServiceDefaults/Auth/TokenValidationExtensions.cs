@@ -1,49 +1,58 @@
 using Mesh.ServiceDefaults.Auth;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.IdentityModel.Tokens;
 
 // In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Bearer tokens for any service: <c>builder.AddTokenValidation()</c> validates the <c>authorization</c> metadata of
-/// every gRPC call with the same <see cref="JwtValidator"/> the gateway uses; handlers then read
-/// <c>context.RequireUser()</c>. Settings in <c>Mesh:Auth</c> (Issuer, Audience, JwksUrl, ClockSkew, Keys:N:Pem|Jwk);
-/// without a JwksUrl the users service is asked (<c>services:users:http:0</c> + /.well-known/jwks.json).
+/// Bearer tokens for any service: <c>builder.AddTokenValidation()</c> adds JwtBearer, which fetches the users service's
+/// OpenID discovery document and JWKS itself (through service discovery) and refreshes them when a token names a key
+/// it does not know, so a key rotation needs no restart. Settings in <c>Mesh:Auth</c> (<see cref="TokenValidationSettings"/>).
+/// Handlers read <c>context.RequireUser()</c>; a call that sends a bad token is refused by <see cref="BearerTokenInterceptor"/>.
 /// </summary>
 public static class TokenValidationExtensions
 {
     public const string SectionName = "Mesh:Auth";
 
-    public static TBuilder AddTokenValidation<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    public static TBuilder AddTokenValidation<TBuilder>(this TBuilder builder, string sectionName = SectionName) where TBuilder : IHostApplicationBuilder
     {
-        var options = builder.Configuration.GetSection(SectionName).Get<JwtValidationOptions>() ?? new JwtValidationOptions();
-        options.Issuer ??= MeshTokens.DefaultIssuer;
-        options.Audience ??= MeshTokens.DefaultAudience;
-        options.JwksUrl ??= MeshTokens.UsersJwksUrl(builder.Configuration);
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddJwtKeySource(builder.Configuration.GetSection($"{SectionName}:Keys"), options);
-        builder.Services.TryAddSingleton(sp => new JwtValidator(sp.GetRequiredService<IJwtKeySource>(), options, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton<TokenAuthenticationInterceptor>();
-        builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.Interceptors.Add<TokenAuthenticationInterceptor>());
+        var settings = builder.Configuration.GetSection(sectionName).Get<TokenValidationSettings>() ?? new TokenValidationSettings();
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddHttpClient(MeshTokens.BackchannelClient, http => http.Timeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddAuthorization();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(o => Apply(o, settings));
+        // Before JwtBearer's own post-configuration, which builds the configuration manager with this backchannel.
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IHttpClientFactory>((o, http) => o.Backchannel ??= http.CreateClient(MeshTokens.BackchannelClient));
+        builder.Services.AddGrpc(o => o.Interceptors.Add<BearerTokenInterceptor>());
         return builder;
     }
 
-    /// <summary>
-    /// Configured keys (<paramref name="keys"/>: N:Kid with N:Pem or N:Jwk) plus the JWKS URL when there is one. Does
-    /// nothing when an <see cref="IJwtKeySource"/> is already registered (the users service registers its own key ring).
-    /// </summary>
-    public static IServiceCollection AddJwtKeySource(this IServiceCollection services, IConfiguration keys, JwtValidationOptions options)
+    /// <summary>The rules every validator in the mesh applies: ES256 only (never "none", never an HMAC), signature,
+    /// exp (required), nbf, iss and aud with <see cref="TokenValidationSettings.ClockSkew"/>; claims keep their JWT names.</summary>
+    public static void Apply(JwtBearerOptions options, TokenValidationSettings settings)
     {
-        services.TryAddSingleton<IJwtKeySource>(sp =>
+        options.MapInboundClaims = false;
+        // Inside the mesh the hop is loopback or Istio mTLS; the issuer speaks plain HTTP on its http endpoint.
+        options.RequireHttpsMetadata = false;
+        options.MetadataAddress = settings.MetadataAddress;
+        options.RefreshOnIssuerKeyNotFound = true;
+        options.RefreshInterval = settings.RefreshInterval;
+        options.AutomaticRefreshInterval = settings.AutomaticRefreshInterval;
+        options.TokenValidationParameters = new TokenValidationParameters
         {
-            var sources = new List<IJwtKeySource> { ConfiguredJwtKeys.From(keys) };
-            if (options.JwksUrl is { Length: > 0 } url)
-                sources.Add(new JwksJwtKeys(new HttpClient { Timeout = TimeSpan.FromSeconds(5) }, new Uri(url), sp.GetRequiredService<TimeProvider>()));
-            return sources.Count == 1 ? sources[0] : new CompositeJwtKeys(sources);
-        });
-        return services;
+            ValidIssuer = settings.Issuer,
+            ValidAudience = settings.Audience,
+            ValidAlgorithms = [MeshTokens.Algorithm],
+            ClockSkew = settings.ClockSkew,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            NameClaimType = "sub",
+            RoleClaimType = "roles",
+        };
     }
 }

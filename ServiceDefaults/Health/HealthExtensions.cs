@@ -1,4 +1,3 @@
-using Mesh.Grpc.Health;
 using Mesh.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -11,6 +10,11 @@ using Microsoft.Extensions.Hosting;
 
 namespace Mesh.ServiceDefaults.Health;
 
+/// <summary>
+/// One set of ASP.NET Core health checks feeds three answers: <c>/alive</c> (liveness), <c>/health</c> (readiness)
+/// and grpc.health.v1 (Grpc.AspNetCore.HealthChecks). The Aspire client integrations (Npgsql, Redis, RabbitMQ)
+/// register their dependency checks into the same set.
+/// </summary>
 public static class HealthExtensions
 {
     /// <summary>Checks tagged with this answer /alive: the process runs (never a dependency: a dead database must not restart us).</summary>
@@ -19,6 +23,7 @@ public static class HealthExtensions
     /// <summary>Checks tagged with this are dependencies; /health and grpc.health.v1 run every check.</summary>
     public const string ReadyTag = "ready";
 
+    /// <summary>How often grpc.health.v1 Watch streams see a fresh verdict (the health check publisher's period).</summary>
     public const string GrpcRefreshIntervalKey = "Mesh:Health:GrpcRefreshInterval";
 
     public static IHostApplicationBuilder AddDefaultHealthChecks(this IHostApplicationBuilder builder)
@@ -28,12 +33,14 @@ public static class HealthExtensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
             .Add(new HealthCheckRegistration("lifecycle", sp => sp.GetRequiredService<LifecycleReadiness>(), null, [ReadyTag]));
 
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealth();
+        // grpc.health.v1: service "" is every check (the same verdict as /health).
+        builder.Services.AddGrpcHealthChecks();
         var interval = builder.Configuration.GetValue(GrpcRefreshIntervalKey, TimeSpan.FromSeconds(5));
-        builder.Services.AddSingleton<IHostedService>(sp => new GrpcHealthPublisher(
-            sp.GetRequiredService<HealthCheckService>(), sp.GetRequiredService<HealthServiceImpl>(),
-            sp.GetRequiredService<EndpointDataSource>(), sp.GetRequiredService<IHostApplicationLifetime>(), interval));
+        builder.Services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.Zero;
+            o.Period = interval;
+        });
         return builder;
     }
 
@@ -48,21 +55,8 @@ public static class HealthExtensions
         }).Add(b => OnlyOnHttpEndpoint(b, endpoints));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync })
             .Add(b => OnlyOnHttpEndpoint(b, endpoints));
-        app.MapGrpcHealthService();
+        app.MapGrpcHealthChecksService();
         return app;
-    }
-
-    internal static IHostApplicationBuilder AddDependencyCheck<TCheck>(this IHostApplicationBuilder builder, string connectionName,
-        string kind, Func<string, TCheck> create) where TCheck : class, IHealthCheck
-    {
-        var connectionString = builder.Configuration.GetConnectionString(connectionName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not set (env ConnectionStrings__{connectionName}).");
-        var check = create(connectionString);
-        // One instance per dependency, owned by the container (disposed with the host); the registration hands it out.
-        builder.Services.AddSingleton(new OwnedCheck(check));
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration($"{kind}:{connectionName}", _ => check, null, [ReadyTag],
-            TimeSpan.FromSeconds(10)));
-        return builder;
     }
 
     private static void OnlyOnHttpEndpoint(EndpointBuilder endpoint, ServiceEndpoints? endpoints)
@@ -74,22 +68,5 @@ public static class HealthExtensions
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         };
-    }
-
-    /// <summary>Makes the container dispose a check instance that was created at registration time.</summary>
-    private sealed class OwnedCheck(object check) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => check switch
-        {
-            IAsyncDisposable a => a.DisposeAsync(),
-            IDisposable d => Dispose(d),
-            _ => ValueTask.CompletedTask,
-        };
-
-        private static ValueTask Dispose(IDisposable d)
-        {
-            d.Dispose();
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -23,7 +23,20 @@ public static class MessagingExtensions
             ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not set.");
         builder.Services.AddSingleton(options);
         builder.Services.AddHostedService(sp => new OutboxRelay(sp.GetRequiredService<NpgsqlDataSource>(), options, sp.GetRequiredService<ILogger<OutboxRelay>>()));
-        builder.AddRabbitMqHealthCheck(connectionName);
+        builder.AddMessagingClient(connectionName);
+        return builder;
+    }
+
+    /// <summary>
+    /// Aspire.RabbitMQ.Client for ConnectionStrings:{connectionName}: the broker's health check (readiness) and
+    /// RabbitMQ.Client's traces. Safe to call more than once. The relay and each consumer keep a connection of their
+    /// own (docs/decisions/0005): a publisher the broker throttles must not stall consumers, and the relay replaces
+    /// its connection when a publish fails.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessagingClient(this IHostApplicationBuilder builder, string connectionName)
+    {
+        if (builder.Services.Any(s => s.ServiceType == typeof(RabbitMQ.Client.IConnection))) return builder;
+        builder.AddRabbitMQClient(connectionName);
         return builder;
     }
 }

@@ -1,47 +1,47 @@
-using Mesh.Grpc.Server;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Logs;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Mesh.ServiceDefaults.Telemetry;
 
 public static class TelemetryExtensions
 {
     /// <summary>
-    /// Traces (gRPC server/client, ASP.NET Core, HttpClient, Npgsql, RabbitMQ), metrics (rpc.*.duration, runtime,
-    /// process, Kestrel) and logs, exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// OpenTelemetry.Extensions.Hosting with the ASP.NET Core (gRPC server calls are its requests), HttpClient,
+    /// gRPC client, runtime, Npgsql and Redis instrumentations (the Aspire client integrations add the last two), our
+    /// RabbitMQ spans, logs with scopes; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (UseOtlpExporter
+    /// reads OTEL_EXPORTER_OTLP_PROTOCOL and _HEADERS too). OTEL_SERVICE_NAME names the service.
     /// </summary>
     public static IHostApplicationBuilder ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
     {
-        var otlp = OtlpSettings.From(builder.Configuration);
-        if (otlp is not null)
+        builder.Logging.AddOpenTelemetry(logging =>
         {
-            var resource = OtlpSettings.Resource(builder.Configuration, builder.Environment);
-            builder.Logging.AddOpenTelemetry(o =>
-            {
-                o.SetResourceBuilder(resource);
-                o.IncludeFormattedMessage = true;
-                o.IncludeScopes = true;
-                o.AddOtlpExporter(e => otlp.Apply(e, "v1/logs"));
-            });
-        }
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
 
-        builder.Services.AddSingleton<TelemetryProviders>();
-        // Attributes on the request span (once, however often this is called).
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, HttpServerSpanTags>());
-        builder.Services.AddHostedService<TelemetryStartup>();
-        builder.Services.AddGrpc();
-        // Outermost server interceptor: the span covers everything else the call does.
-        builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add(new GrpcServerTelemetryInterceptor()));
-        return builder;
-    }
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddAttributes([new("deployment.environment.name", builder.Environment.EnvironmentName)]))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(MeshTelemetry.Meters))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(MeshTelemetry.TracingSources)
+                // Probes are not worth a trace each.
+                .AddAspNetCoreInstrumentation(o => o.Filter = context =>
+                    !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/alive"))
+                .AddGrpcClientInstrumentation()
+                .AddHttpClientInstrumentation());
 
-    /// <summary>Adds an exporter, processor or source to the service's providers (tests use it for an in-memory exporter).</summary>
-    public static IHostApplicationBuilder ConfigureTelemetry(this IHostApplicationBuilder builder, TelemetryConfigurator configurator)
-    {
-        builder.Services.AddSingleton(configurator);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            telemetry.UseOtlpExporter();
         return builder;
     }
 }

@@ -17,23 +17,21 @@ public static class BookingComposition
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
 
-        var database = builder.Configuration.GetConnectionString(options.Database)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Database} is not set.");
         // Statements used again and again (every hold, checkout and charge) are prepared once per connection instead of
         // parsed and planned on every call, unless the connection string sets its own Max Auto Prepare. A connection
         // going back to the pool is not reset (seven statements each time otherwise): this service leaves no session
         // state behind: its locks are transaction-scoped (pg_advisory_xact_lock, also in migrations), no SET, LISTEN or temp tables.
-        services.AddSingleton(_ => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database)
+        builder.AddNpgsqlDataSource(options.Database, configureDataSourceBuilder: data =>
         {
-            MaxAutoPrepare = new NpgsqlConnectionStringBuilder(database).MaxAutoPrepare is > 0 and var configured ? configured : 64,
-            AutoPrepareMinUsages = 2,
-            NoResetOnClose = true,
-        }));
+            var connection = data.ConnectionStringBuilder;
+            if (connection.MaxAutoPrepare <= 0) connection.MaxAutoPrepare = 64;
+            connection.AutoPrepareMinUsages = 2;
+            connection.NoResetOnClose = true;
+        });
         services.AddSingleton<BookingStore>();
-        builder.AddPostgresHealthCheck(options.Database);
 
         // Prices and seat maps: the catalog over gRPC (services:catalog:grpc:N).
-        builder.AddGrpcClient<Mesh.Catalog.V1.Catalog.CatalogClient>("catalog");
+        builder.AddServiceClient<Mesh.Catalog.V1.Catalog.CatalogClient>("catalog");
         services.AddSingleton<CatalogSeats>();
         services.AddSingleton<CatalogSlots>();
         services.AddSingleton<HoldChanges>();   // wakes WatchHold streams on release
@@ -41,7 +39,9 @@ public static class BookingComposition
 
         // Checkout saga, bookings, cancellation, tickets (Bookings/): payment over gRPC (services:payment:grpc:N),
         // recovery of pending checkouts, payment's events (when ConnectionStrings:messaging is set).
-        builder.AddGrpcClient<Mesh.Payment.V1.Payments.PaymentsClient>("payment");
+        // Not bound to the checkout call's deadline: a charge must be allowed to finish even if the checkout's caller
+        // goes away (an abandoned charge is resolved later anyway, but finishing it now is cheaper than recovery).
+        builder.AddServiceClient<Mesh.Payment.V1.Payments.PaymentsClient>("payment", propagateCallContext: false);
         services.AddSingleton<BookingsStore>();
         services.TryAddSingleton<IDiscountStep, NoDiscounts>();
         services.AddSingleton<PaymentCharges>();

@@ -22,23 +22,13 @@ public static class CatalogComposition
         services.TryAddSingleton(TimeProvider.System);
 
         // Data: catalogdb (PostgreSQL) for the truth, the shared Redis (under this service's prefix) for hot reads.
-        var database = builder.Configuration.GetConnectionString(options.Database)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Database} is not set.");
-        services.AddSingleton(_ => NpgsqlDataSource.Create(database));
+        // The Aspire client integrations register each connection with its health check and telemetry.
+        builder.AddNpgsqlDataSource(options.Database);
         services.AddSingleton<CatalogStore>();
-        var redis = builder.Configuration.GetConnectionString(options.Redis)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Redis} is not set.");
-        services.AddSingleton<IConnectionMultiplexer>(_ =>
-        {
-            var redisOptions = ConfigurationOptions.Parse(redis);
-            redisOptions.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.Connect(redisOptions);
-        });
+        builder.AddRedisClient(options.Redis);
         services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase().WithKeyPrefix(options.RedisKeyPrefix));
         services.AddSingleton<CacheMetrics>();
         services.AddSingleton<CatalogCache>();
-        builder.AddPostgresHealthCheck(options.Database);
-        builder.AddRedisHealthCheck(options.Redis);
 
         // Change events: every write adds catalog.*_changed to the outbox (same transaction); the relay publishes it
         // and the catalog's own consumer clears the cache entries it names. Without a broker the cache is cleared

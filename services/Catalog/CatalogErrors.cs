@@ -32,7 +32,7 @@ public static class CatalogErrors
     private static RpcException Error(string reason, string message, params (string Key, string Value)[] metadata)
     {
         // ErrorInfo field 1 is "type" in this CommonProtos version ("reason" in newer ones; same wire field).
-        var info = new Google.Rpc.ErrorInfo { Type = reason, Domain = Domain };
+        var info = new Google.Rpc.ErrorInfo { Reason = reason, Domain = Domain };
         foreach (var (key, value) in metadata) info.Metadata[key] = value;
         return new Google.Rpc.Status { Code = (int)Google.Rpc.Code.FailedPrecondition, Message = message }.WithDetail(info).ToRpcException();
     }

@@ -4,7 +4,7 @@ using Mesh.Payment.Charges;
 using Mesh.Payment.Provider;
 using Mesh.Payment.Subscriptions;
 using Mesh.Payment.Workers;
-using Mesh.ServiceDefaults.Telemetry;
+using OpenTelemetry.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
@@ -21,20 +21,18 @@ public static class PaymentComposition
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
 
-        var database = builder.Configuration.GetConnectionString(options.Database)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Database} is not set.");
         // Statements used again and again (every hold, checkout and charge) are prepared once per connection instead of
         // parsed and planned on every call, unless the connection string sets its own Max Auto Prepare. A connection
         // going back to the pool is not reset (seven statements each time otherwise): this service leaves no session
         // state behind: its locks are transaction-scoped (pg_advisory_xact_lock, also in migrations), no SET, LISTEN or temp tables.
-        services.AddSingleton(_ => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database)
+        builder.AddNpgsqlDataSource(options.Database, configureDataSourceBuilder: data =>
         {
-            MaxAutoPrepare = new NpgsqlConnectionStringBuilder(database).MaxAutoPrepare is > 0 and var configured ? configured : 64,
-            AutoPrepareMinUsages = 2,
-            NoResetOnClose = true,
-        }));
+            var connection = data.ConnectionStringBuilder;
+            if (connection.MaxAutoPrepare <= 0) connection.MaxAutoPrepare = 64;
+            connection.AutoPrepareMinUsages = 2;
+            connection.NoResetOnClose = true;
+        });
         services.AddSingleton<PaymentStore>();
-        builder.AddPostgresHealthCheck(options.Database);
 
         // The provider boundary: the simulated provider until a real one is configured.
         services.TryAddSingleton<IPaymentProvider, SimulatedProvider>();
@@ -43,7 +41,7 @@ public static class PaymentComposition
         services.AddSingleton<SubscriptionBilling>();
         services.AddSingleton<Mesh.Payment.Instalments.InstalmentBilling>();
         services.AddSingleton<Mesh.Payment.Ledger.Reconciliation>();
-        builder.ConfigureTelemetry(new TelemetryConfigurator { Metrics = m => m.AddMeter(Mesh.Payment.Ledger.Reconciliation.MeterName) }); // payment.reconciliation.mismatches
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Mesh.Payment.Ledger.Reconciliation.MeterName)); // payment.reconciliation.mismatches
         services.AddSingleton<PaymentMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<PaymentMaintenance>());
         services.AddHostedService<RefundTasks>();      // refunds other services request through RabbitMQ

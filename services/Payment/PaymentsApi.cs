@@ -224,7 +224,7 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
     private static Guid Caller(ServerCallContext context)
     {
         var user = context.RequireUser();
-        return Guid.TryParse(user.Subject, out var id) ? id : throw new RpcException(new Mesh.Grpc.Status(StatusCode.Unauthenticated, "The token names no user."));
+        return Guid.TryParse(user.Subject, out var id) ? id : throw new RpcException(new Status(StatusCode.Unauthenticated, "The token names no user."));
     }
 
 

@@ -1,5 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using Mesh.Grpc.Server;
 using Mesh.ServiceDefaults.Auth;
 using Mesh.Users.Accounts;
 using Mesh.Users.Passwords;

@@ -5,7 +5,7 @@ using Mesh.Users.Passwords;
 using Mesh.Users.SignIn;
 using Mesh.Users.Tokens;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Npgsql;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using StackExchange.Redis;
 using StackExchange.Redis.KeyspaceIsolation;
 
@@ -26,21 +26,11 @@ public static class UsersComposition
         services.TryAddSingleton(TimeProvider.System);
 
         // Data: usersdb (PostgreSQL) and the shared Redis, under this service's key prefix.
-        var database = builder.Configuration.GetConnectionString(options.Database)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Database} is not set.");
-        services.AddSingleton(_ => NpgsqlDataSource.Create(database));
+        // The Aspire client integrations register each connection with its health check and telemetry.
+        builder.AddNpgsqlDataSource(options.Database);
         services.AddSingleton<UsersStore>();
-        var redis = builder.Configuration.GetConnectionString(options.Redis)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{options.Redis} is not set.");
-        services.AddSingleton<IConnectionMultiplexer>(_ =>
-        {
-            var redisOptions = ConfigurationOptions.Parse(redis);
-            redisOptions.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.Connect(redisOptions);
-        });
+        builder.AddRedisClient(options.Redis);
         services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase().WithKeyPrefix(options.RedisKeyPrefix));
-        builder.AddPostgresHealthCheck(options.Database);
-        builder.AddRedisHealthCheck(options.Redis);
 
         // Accounts, sessions, sign-in limits.
         services.AddSingleton(sp => new PasswordHasher(options.Passwords));
@@ -50,11 +40,16 @@ public static class UsersComposition
         services.AddSingleton<RefreshTokens>();
         services.AddSingleton<SignInLimiter>();
 
-        // This service validates the tokens it issues with its own key ring, by the same rules as everyone else.
-        services.AddSingleton<IJwtKeySource>(sp => sp.GetRequiredService<SigningKeyRing>());
-        services.AddSingleton(sp => new JwtValidator(sp.GetRequiredService<IJwtKeySource>(),
-            new JwtValidationOptions { Issuer = options.Tokens.Issuer, Audience = options.Tokens.Audience }, sp.GetRequiredService<TimeProvider>()));
+        // This service validates the tokens it issues by the same rules as everyone else (JwtBearer), with the keys
+        // straight from its key ring instead of its own discovery document over HTTP.
         builder.AddTokenValidation();
+        services.AddSingleton<KeyRingConfigurationManager>();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRingConfigurationManager>((o, keys) =>
+        {
+            o.ConfigurationManager = keys;
+            o.TokenValidationParameters.ValidIssuer = options.Tokens.Issuer;
+            o.TokenValidationParameters.ValidAudience = options.Tokens.Audience;
+        });
         return builder;
     }
 
@@ -65,7 +60,9 @@ public static class UsersComposition
     public static WebApplication MapUsers(this WebApplication app)
     {
         app.MapGrpcService<UsersApi>();
-        // The JWKS for validators that speak HTTP (the gateway, ServiceDefaults' JwksJwtKeys) on the http endpoint.
+        // OpenID discovery and the JWKS for the other services' JwtBearer, on the http endpoint.
+        app.MapGet(MeshTokens.DiscoveryPath, (HttpRequest request, TokenOptions tokens) =>
+            Results.Text(DiscoveryDocument.Build(request, tokens), "application/json"));
         app.MapGet(MeshTokens.JwksPath, async (SigningKeyRing keys, HttpContext context) =>
         {
             var jwks = await JwksDocument.BuildAsync(keys, context.RequestAborted);

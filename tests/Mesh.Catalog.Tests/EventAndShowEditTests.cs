@@ -74,7 +74,7 @@ public sealed class EventAndShowEditTests(CatalogFixture fixture) : IClassFixtur
 
         longer.Event.DurationMinutes = 240;
         var e = await Assert.ThrowsAsync<RpcException>(() => Client.UpdateEventAsync(longer, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync);
-        Assert.Equal("SHOWS_OVERLAP", e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type);
+        Assert.Equal("SHOWS_OVERLAP", e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
         Assert.Equal(150, (await Client.GetEventAsync(new GetEventRequest { Id = a.Event.Id }, cancellationToken: Ct)).DurationMinutes);
     }
 
@@ -85,7 +85,7 @@ public sealed class EventAndShowEditTests(CatalogFixture fixture) : IClassFixtur
         await ScheduleAsync(a, 300);
         var e = await Assert.ThrowsAsync<RpcException>(() => Client.DeleteEventAsync(new DeleteEventRequest { Id = a.Event.Id }, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
-        Assert.Equal("EVENT_HAS_SCHEDULED_SHOWS", e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type);
+        Assert.Equal("EVENT_HAS_SCHEDULED_SHOWS", e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
 
         var unused = await Client.CreateEventAsync(new CreateEventRequest { Event = Builders.Event("Never shown") }, fixture.AsPartnerA, cancellationToken: Ct);
         Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() =>
@@ -122,7 +122,7 @@ public sealed class EventAndShowEditTests(CatalogFixture fixture) : IClassFixtur
         {
             Id = show.Id, Show = new Show { StartTime = other.StartTime }, UpdateMask = new FieldMask { Paths = { "start_time" } },
         }, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync);
-        Assert.Equal("SHOWS_OVERLAP", overlap.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type);
+        Assert.Equal("SHOWS_OVERLAP", overlap.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
 
         var past = await Assert.ThrowsAsync<RpcException>(() => Client.UpdateShowAsync(new UpdateShowRequest
         {
@@ -162,6 +162,6 @@ public sealed class EventAndShowEditTests(CatalogFixture fixture) : IClassFixtur
         {
             Id = show.Id, Show = new Show { Currency = "USD" }, UpdateMask = new FieldMask { Paths = { "currency" } },
         }, fixture.AsPartnerA, cancellationToken: Ct).ResponseAsync);
-        Assert.Equal("SHOW_NOT_SCHEDULED", cancelled.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type);
+        Assert.Equal("SHOW_NOT_SCHEDULED", cancelled.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
     }
 }

@@ -98,7 +98,7 @@ public sealed class ProductTests(CatalogFixture fixture) : IClassFixture<Catalog
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
             {
-                return e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type ?? "?";
+                return e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason ?? "?";
             }
         });
         var outcomes = await Task.WhenAll(attempts);
@@ -162,7 +162,7 @@ public sealed class ProductTests(CatalogFixture fixture) : IClassFixture<Catalog
         Assert.Equal(7, await StockAsync(product.Id));
 
         var differs = await Assert.ThrowsAsync<RpcException>(() => Client.ReserveProductStockAsync(ProductBuilders.Reserve(id, (product.Id, 4)), fixture.AsCustomer, cancellationToken: Ct).ResponseAsync);
-        Assert.Equal("RESERVATION_ID_REUSED", differs.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type);
+        Assert.Equal("RESERVATION_ID_REUSED", differs.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
 
         var release = new ReleaseProductStockRequest { ReservationId = id.ToString() };
         Assert.Equal(ProductReservationStatus.Released, (await Client.ReleaseProductStockAsync(release, fixture.AsCustomer, cancellationToken: Ct)).Status);
@@ -171,7 +171,7 @@ public sealed class ProductTests(CatalogFixture fixture) : IClassFixture<Catalog
 
         // A reserve arriving after its release (a late retry) takes nothing.
         var late = await Assert.ThrowsAsync<RpcException>(() => Client.ReserveProductStockAsync(request, fixture.AsCustomer, cancellationToken: Ct).ResponseAsync);
-        Assert.Equal("RESERVATION_RELEASED", late.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type);
+        Assert.Equal("RESERVATION_RELEASED", late.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
         var early = Guid.NewGuid();
         await Client.ReleaseProductStockAsync(new ReleaseProductStockRequest { ReservationId = early.ToString() }, fixture.AsCustomer, cancellationToken: Ct);
         await Assert.ThrowsAsync<RpcException>(() => Client.ReserveProductStockAsync(ProductBuilders.Reserve(early, (product.Id, 1)), fixture.AsCustomer, cancellationToken: Ct).ResponseAsync);

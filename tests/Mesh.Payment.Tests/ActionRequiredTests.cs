@@ -66,7 +66,7 @@ public sealed class ActionRequiredTests(PaymentFixture fixture) : IClassFixture<
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = SimulatedProvider.FailingAuthenticationCode }, caller.Bearer, cancellationToken: Ct));
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Equal("AUTHENTICATION_FAILED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type);
+        Assert.Equal("AUTHENTICATION_FAILED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
         var failed = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = pending.Id }, caller.Bearer, cancellationToken: Ct);
         Assert.Equal((PaymentStatus.Failed, "authentication_failed"), (failed.Status, failed.FailureCode));
         Assert.Equal(0, await LedgerTransactionsAsync(pending.Id));
@@ -90,7 +90,7 @@ public sealed class ActionRequiredTests(PaymentFixture fixture) : IClassFixture<
         // Confirmed after the deadline but before the sweeper ran: too late all the same.
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = late.Id, AuthenticationCode = "424242" }, other.Bearer, cancellationToken: Ct));
-        Assert.Equal("AUTHENTICATION_EXPIRED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type);
+        Assert.Equal("AUTHENTICATION_EXPIRED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
 
         await fixture.Maintenance.RunOnceAsync(Ct);
         var expired = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = swept.Id }, caller.Bearer, cancellationToken: Ct);
@@ -136,7 +136,7 @@ public sealed class ActionRequiredTests(PaymentFixture fixture) : IClassFixture<
         var method = await fixture.AddCardAsync(caller, TestCards.RequiresAction);
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = method }, caller.Bearer, cancellationToken: Ct));
-        Assert.Equal("AUTHENTICATION_REQUIRED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type);
+        Assert.Equal("AUTHENTICATION_REQUIRED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
         Assert.Empty((await fixture.Client.ListSubscriptionsAsync(new ListSubscriptionsRequest(), caller.Bearer, cancellationToken: Ct)).Subscriptions);
         var paymentId = error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["payment_id"];
         var abandoned = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = paymentId }, caller.Bearer, cancellationToken: Ct);

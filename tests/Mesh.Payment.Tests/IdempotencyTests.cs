@@ -48,7 +48,7 @@ public sealed class IdempotencyTests(PaymentFixture fixture) : IClassFixture<Pay
             new CreatePaymentRequest { PaymentMethodId = method, Amount = 2_000, Currency = "USD", Capture = true }, caller.WithKey(key), cancellationToken: Ct));
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Equal("IDEMPOTENCY_KEY_REUSED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type);
+        Assert.Equal("IDEMPOTENCY_KEY_REUSED", error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
         Assert.Equal(before, fixture.Provider.Authorizations);
         // The original answer is still what the key returns.
         var again = await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = method, Amount = 1_000, Currency = "USD", Capture = true },

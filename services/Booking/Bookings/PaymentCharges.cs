@@ -1,5 +1,4 @@
 using Mesh.Payment.V1;
-using Mesh.ServiceDefaults.Resilience;
 
 namespace Mesh.Booking.Bookings;
 
@@ -35,18 +34,15 @@ public sealed class PaymentCharges(Payments.PaymentsClient payments, BookingOpti
         if (authorization is not null) headers.Add("authorization", authorization);
         try
         {
-            // The charge must be allowed to finish even if the checkout's caller goes away: an abandoned charge is
-            // resolved later anyway, but finishing it now is cheaper than recovery.
-            using (ServerCallScope.Detach())
-            {
-                var payment = await payments.CreatePaymentAsync(RequestFor(booking), headers, DateTime.UtcNow + options.PaymentCallTimeout, cancellationToken);
-                return Classify(payment);
-            }
+            // The payment client does not inherit the checkout call's deadline (BookingComposition): the charge may
+            // finish even if the checkout's caller goes away.
+            var payment = await payments.CreatePaymentAsync(RequestFor(booking), headers, DateTime.UtcNow + options.PaymentCallTimeout, cancellationToken);
+            return Classify(payment);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound or StatusCode.InvalidArgument
                                          or StatusCode.PermissionDenied or StatusCode.OutOfRange)
         {
-            var reason = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type is { Length: > 0 } type ? type
+            var reason = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason is { Length: > 0 } type ? type
                 : e.StatusCode == StatusCode.NotFound ? "PAYMENT_METHOD_NOT_FOUND" : $"PAYMENT_{e.StatusCode.ToString().ToUpperInvariant()}";
             var info = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>();
             Guid? paymentId = info is not null && info.Metadata.TryGetValue("payment_id", out var p) && Guid.TryParse(p, out var id) ? id : null;

@@ -17,7 +17,7 @@ public static class SeatStatusComposition
         var services = builder.Services;
         if (builder.Configuration.GetSection("services:booking").Exists())
         {
-            builder.AddGrpcClient<Mesh.Booking.V1.Booking.BookingClient>("booking");
+            builder.AddServiceClient<Mesh.Booking.V1.Booking.BookingClient>("booking");
             services.Replace(ServiceDescriptor.Singleton<ISeatAvailability, BookingSeatAvailability>());
             services.Replace(ServiceDescriptor.Singleton<ISlotUsage, BookingSlotUsage>());
         }

@@ -31,12 +31,12 @@ public static class PaymentErrors
         Error(Code.FailedPrecondition, "IDEMPOTENCY_KEY_REUSED",
             "This idempotency key was used with a different request; use a new key for a new request.");
 
-    public static RpcException NotFound(string what) => new(new Mesh.Grpc.Status(StatusCode.NotFound, $"No such {what}."));
+    public static RpcException NotFound(string what) => new(new Grpc.Core.Status(StatusCode.NotFound, $"No such {what}."));
 
     private static RpcException Error(Code code, string reason, string message, params (string Key, string Value)[] metadata)
     {
         // ErrorInfo field 1 is "type" in this (old) CommonProtos; newer ones call it "reason" — same wire field.
-        var info = new ErrorInfo { Type = reason, Domain = Domain };
+        var info = new ErrorInfo { Reason = reason, Domain = Domain };
         foreach (var (key, value) in metadata) info.Metadata[key] = value;
         return new RpcStatus { Code = (int)code, Message = message }.WithDetail(info).ToRpcException();
     }

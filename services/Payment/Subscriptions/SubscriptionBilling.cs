@@ -367,7 +367,7 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
 
     private static RpcException Refusal(string reason, string message, Guid subscriptionId)
     {
-        var info = new ErrorInfo { Type = reason, Domain = PaymentErrors.Domain };
+        var info = new ErrorInfo { Reason = reason, Domain = PaymentErrors.Domain };
         info.Metadata["subscription_id"] = subscriptionId.ToString();
         return new RpcStatus { Code = (int)Code.FailedPrecondition, Message = message }.WithDetail(info).ToRpcException();
     }

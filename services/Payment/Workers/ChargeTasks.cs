@@ -63,7 +63,7 @@ public sealed class ChargeTasks(NpgsqlDataSource db, PaymentProcessor processor,
         if (paymentId is null)
         {
             // Refused before any payment existed: an unknown (or another user's) card, a key reused for another request.
-            var code = outcome.Error?.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Type.ToLowerInvariant()
+            var code = outcome.Error?.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason.ToLowerInvariant()
                 ?? (outcome.Error?.StatusCode == StatusCode.NotFound ? "payment_method_not_found" : "invalid_request");
             await RefusedAsync(unit, task, message.Id, code, outcome.Error?.Status.Detail ?? "");
             return;

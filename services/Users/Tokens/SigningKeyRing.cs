@@ -12,9 +12,10 @@ public sealed record SigningKey(string Kid, ECDsa Key, DateTimeOffset CreateTime
 /// is published at once, but signs only once it is KeyPublishLead old (validators' caches know it by then); keys
 /// younger than twice the period are published (JWKS, GetSigningKeys), so tokens signed before a rotation still verify. Replicas re-read the
 /// table at least every <see cref="ReloadInterval"/> and whenever a token names a kid they do not know.
-/// Doubles as this service's own <see cref="IJwtKeySource"/>: it validates its tokens without asking itself over HTTP.
+/// It is also where this service's own JwtBearer finds the keys (<see cref="KeyRingConfigurationManager"/>): it validates
+/// its tokens without asking itself over HTTP.
 /// </summary>
-public sealed class SigningKeyRing(UsersStore store, TokenOptions options, TimeProvider time) : IJwtKeySource
+public sealed class SigningKeyRing(UsersStore store, TokenOptions options, TimeProvider time)
 {
     public static readonly TimeSpan ReloadInterval = TimeSpan.FromMinutes(1);
 
@@ -69,9 +70,8 @@ public sealed class SigningKeyRing(UsersStore store, TokenOptions options, TimeP
         return _keys.Where(k => now - k.CreateTime < 2 * options.KeyRotationPeriod).ToList();
     }
 
-    public async ValueTask<IReadOnlyList<JwtSigningKey>> GetKeysAsync(string? keyId, CancellationToken cancellationToken) =>
-        (await GetPublishedAsync(cancellationToken, keyId)).Where(k => keyId is null || k.Kid == keyId)
-            .Select(k => new JwtSigningKey(k.Kid, k.Key)).ToList();
+    /// <summary>The next <see cref="GetPublishedAsync"/> re-reads the table (a token named a key this replica does not know).</summary>
+    public void RequestReload() => _loaded = DateTimeOffset.MinValue;
 
     private async Task ReloadAsync()
     {

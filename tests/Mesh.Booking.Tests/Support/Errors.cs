@@ -21,7 +21,7 @@ public static class Errors
         return info.Metadata[key];
     }
 
-    public static string? Reason(RpcException e) => e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Type;
+    public static string? Reason(RpcException e) => e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
 
     public static IEnumerable<string> Fields(RpcException e) =>
         e.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field) ?? [];

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Grpc.Core.Interceptors;
+
+namespace Mesh.ServiceDefaults.Auth;
+
+/// <summary>
+/// JwtBearer lets a request whose token fails validation go on anonymous; a gRPC call here must not. A call without a
+/// token goes on anonymous (each method decides whether that is enough); a token that is sent is always checked, and
+/// a bad one ends the call with UNAUTHENTICATED, saying why.
+/// </summary>
+public sealed class BearerTokenInterceptor : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        RejectBadToken(context);
+        return await continuation(request, context);
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        RejectBadToken(context);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        RejectBadToken(context);
+        await continuation(request, responseStream, context);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        RejectBadToken(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private static void RejectBadToken(ServerCallContext context)
+    {
+        if (BearerTokenProblem(context.GetHttpContext()) is { } problem)
+            throw new RpcException(new Status(StatusCode.Unauthenticated, problem));
+    }
+
+    /// <summary>Why the request's Authorization header is not acceptable, or null (no header, or a valid token).</summary>
+    public static string? BearerTokenProblem(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (header.Length == 0) return null;
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return "The authorization metadata must use the Bearer scheme.";
+        if (http.User.Identity?.IsAuthenticated == true) return null;
+        var failure = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        return $"Invalid bearer token: {Describe(failure)}.";
+    }
+
+    private static string Describe(Exception? failure) => failure switch
+    {
+        null => "the token could not be validated",
+        Microsoft.IdentityModel.Tokens.SecurityTokenExpiredException => "the token expired",
+        Microsoft.IdentityModel.Tokens.SecurityTokenNotYetValidException => "the token is not valid yet",
+        Microsoft.IdentityModel.Tokens.SecurityTokenInvalidIssuerException => "the token has the wrong issuer",
+        Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAudienceException => "the token is not for this audience",
+        Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAlgorithmException => $"the token must be signed with {MeshTokens.Algorithm}",
+        Microsoft.IdentityModel.Tokens.SecurityTokenNoExpirationException => "the token has no expiry",
+        Microsoft.IdentityModel.Tokens.SecurityTokenSignatureKeyNotFoundException => "the token is signed with an unknown key",
+        Microsoft.IdentityModel.Tokens.SecurityTokenInvalidSignatureException => "the token signature is invalid",
+        Microsoft.IdentityModel.Tokens.SecurityTokenMalformedException => "the token is malformed",
+        Microsoft.IdentityModel.Tokens.SecurityTokenException => "the token was rejected",
+        _ => "the token issuer's keys could not be fetched",
+    };
+}
+
+/// <summary>The caller of a gRPC call, as JwtBearer authenticated it.</summary>
+public static class CallerExtensions
+{
+    /// <summary>The authenticated caller, or null for an anonymous call.</summary>
+    public static AuthenticatedUser? GetUser(this ServerCallContext context) => AuthenticatedUser.From(context.GetHttpContext().User);
+
+    /// <summary>The authenticated caller; UNAUTHENTICATED when the call carried no token.</summary>
+    public static AuthenticatedUser RequireUser(this ServerCallContext context) =>
+        context.GetUser() ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "This method needs a bearer token."));
+
+    /// <summary>The caller, who must hold one of <paramref name="roles"/>; PERMISSION_DENIED otherwise.</summary>
+    public static AuthenticatedUser RequireRole(this ServerCallContext context, params string[] roles)
+    {
+        var user = context.RequireUser();
+        if (!roles.Any(user.IsInRole))
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"This method needs the role {string.Join(" or ", roles)}."));
+        return user;
+    }
+}

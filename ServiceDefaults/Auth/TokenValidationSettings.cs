@@ -1,0 +1,23 @@
+namespace Mesh.ServiceDefaults.Auth;
+
+/// <summary>What a valid token must say and where the keys are: <c>Mesh:Auth</c> in every service, <c>Gateway:Auth</c> at the edge.</summary>
+public class TokenValidationSettings
+{
+    /// <summary>Required "iss".</summary>
+    public string Issuer { get; set; } = MeshTokens.DefaultIssuer;
+
+    /// <summary>Required "aud".</summary>
+    public string Audience { get; set; } = MeshTokens.DefaultAudience;
+
+    /// <summary>The issuer's OpenID discovery document (its jwks_uri names the keys). Default: the users service by discovery.</summary>
+    public string MetadataAddress { get; set; } = MeshTokens.DefaultMetadataAddress;
+
+    /// <summary>Tolerance on exp and nbf.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Least time between two key refreshes caused by a token naming an unknown key id (JwtBearer's minimum is 1 s).</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long fetched keys are used before they are fetched again anyway (JwtBearer's minimum is 5 min).</summary>
+    public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
