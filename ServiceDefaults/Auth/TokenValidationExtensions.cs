@@ -39,7 +39,8 @@ public static class TokenValidationExtensions
         options.MapInboundClaims = false;
         // Inside the mesh the hop is loopback or Istio mTLS; the issuer speaks plain HTTP on its http endpoint.
         options.RequireHttpsMetadata = false;
-        options.MetadataAddress = settings.MetadataAddress;
+        var trusted = settings.Keys.Select(Load).ToList();
+        options.MetadataAddress = settings.MetadataAddress ?? (trusted.Count == 0 ? MeshTokens.DefaultMetadataAddress : null!);
         options.RefreshOnIssuerKeyNotFound = true;
         options.RefreshInterval = settings.RefreshInterval;
         options.AutomaticRefreshInterval = settings.AutomaticRefreshInterval;
@@ -53,6 +54,16 @@ public static class TokenValidationExtensions
             RequireSignedTokens = true,
             NameClaimType = "sub",
             RoleClaimType = "roles",
+            // JwtBearer adds the issuer's published keys to these.
+            IssuerSigningKeys = trusted,
         };
+    }
+
+    private static SecurityKey Load(TrustedKey key)
+    {
+        var ecdsa = System.Security.Cryptography.ECDsa.Create();
+        try { ecdsa.ImportFromPem(key.Pem); }
+        catch (ArgumentException e) { throw new InvalidOperationException($"{SectionName}:Keys: key '{key.Kid}' is not an EC public key in PEM.", e); }
+        return new ECDsaSecurityKey(ecdsa) { KeyId = key.Kid };
     }
 }

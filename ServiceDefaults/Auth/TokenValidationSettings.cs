@@ -9,8 +9,12 @@ public class TokenValidationSettings
     /// <summary>Required "aud".</summary>
     public string Audience { get; set; } = MeshTokens.DefaultAudience;
 
-    /// <summary>The issuer's OpenID discovery document (its jwks_uri names the keys). Default: the users service by discovery.</summary>
-    public string MetadataAddress { get; set; } = MeshTokens.DefaultMetadataAddress;
+    /// <summary>The issuer's OpenID discovery document (its jwks_uri names the keys). Default: the users service by
+    /// discovery (<see cref="MeshTokens.DefaultMetadataAddress"/>), unless fixed <see cref="Keys"/> are configured.</summary>
+    public string? MetadataAddress { get; set; }
+
+    /// <summary>Fixed public keys trusted besides (or, without a metadata address, instead of) the issuer's published ones.</summary>
+    public List<TrustedKey> Keys { get; set; } = [];
 
     /// <summary>Tolerance on exp and nbf.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(60);
@@ -20,4 +24,11 @@ public class TokenValidationSettings
 
     /// <summary>How long fetched keys are used before they are fetched again anyway (JwtBearer's minimum is 5 min).</summary>
     public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>A public key given in configuration (<c>Keys:N:Kid</c> and <c>Keys:N:Pem</c>, SubjectPublicKeyInfo PEM).</summary>
+public sealed class TrustedKey
+{
+    public string? Kid { get; set; }
+    public string Pem { get; set; } = "";
 }

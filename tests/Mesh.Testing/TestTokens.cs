@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Mesh.Grpc;
+using Grpc.Core;
 using Mesh.ServiceDefaults.Auth;
 
 namespace Mesh.Testing;
