@@ -13,47 +13,50 @@ public sealed class BearerTokenInterceptor : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        RejectBadToken(context);
+        await RejectBadTokenAsync(context);
         return await continuation(request, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        RejectBadToken(context);
+        await RejectBadTokenAsync(context);
         return await continuation(requestStream, context);
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        RejectBadToken(context);
+        await RejectBadTokenAsync(context);
         await continuation(request, responseStream, context);
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        RejectBadToken(context);
+        await RejectBadTokenAsync(context);
         await continuation(requestStream, responseStream, context);
     }
 
-    private static void RejectBadToken(ServerCallContext context)
+    private static async Task RejectBadTokenAsync(ServerCallContext context)
     {
-        if (BearerTokenProblem(context.GetHttpContext()) is { } problem)
+        if (await BearerTokenProblemAsync(context.GetHttpContext()) is { } problem)
             throw new RpcException(new Status(StatusCode.Unauthenticated, problem));
     }
 
     /// <summary>Why the request's Authorization header is not acceptable, or null (no header, or a valid token).</summary>
-    public static string? BearerTokenProblem(HttpContext http)
+    public static async Task<string?> BearerTokenProblemAsync(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (header.Length == 0) return null;
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return "The authorization metadata must use the Bearer scheme.";
         if (http.User.Identity?.IsAuthenticated == true) return null;
-        var failure = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        // The authentication middleware keeps only a successful result; the handler caches the request's result, so
+        // asking again returns the same failure without validating the token twice.
+        var failure = (await http.AuthenticateAsync()).Failure;
         return $"Invalid bearer token: {Describe(failure)}.";
     }
 
-    private static string Describe(Exception? failure) => failure switch
+    /// <summary>Why JwtBearer refused a token, in words for a caller (the reason part of "Invalid bearer token: …").</summary>
+    public static string Describe(Exception? failure) => failure switch
     {
         null => "the token could not be validated",
         Microsoft.IdentityModel.Tokens.SecurityTokenExpiredException => "the token expired",
@@ -66,6 +69,7 @@ public sealed class BearerTokenInterceptor : Interceptor
         Microsoft.IdentityModel.Tokens.SecurityTokenInvalidSignatureException => "the token signature is invalid",
         Microsoft.IdentityModel.Tokens.SecurityTokenMalformedException => "the token is malformed",
         Microsoft.IdentityModel.Tokens.SecurityTokenException => "the token was rejected",
+        ArgumentException => "the token is malformed",   // IdentityModel's "cannot decode the header" (IDX14102)
         _ => "the token issuer's keys could not be fetched",
     };
 }

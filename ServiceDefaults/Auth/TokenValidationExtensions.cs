@@ -17,9 +17,16 @@ public static class TokenValidationExtensions
 {
     public const string SectionName = "Mesh:Auth";
 
+    /// <summary>IdentityModel's switch for refreshing the issuer's keys before validating, not after (process-wide).</summary>
+    public const string BlockingKeyRefreshSwitch = "Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking";
+
     public static TBuilder AddTokenValidation<TBuilder>(this TBuilder builder, string sectionName = SectionName) where TBuilder : IHostApplicationBuilder
     {
         var settings = builder.Configuration.GetSection(sectionName).Get<TokenValidationSettings>() ?? new TokenValidationSettings();
+        // A token naming a key we do not know yet (the issuer just rotated) makes JwtBearer fetch the keys again and
+        // validate that same token with them. IdentityModel 8 refreshes in the background by default, so that first
+        // token would be refused and only the next one accepted; blocking refreshes (as in IdentityModel 7) accept it.
+        AppContext.SetSwitch(BlockingKeyRefreshSwitch, true);
         builder.Services.AddSingleton(settings);
         builder.Services.AddHttpClient(MeshTokens.BackchannelClient, http => http.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddAuthorization();
@@ -32,7 +39,7 @@ public static class TokenValidationExtensions
         return builder;
     }
 
-    /// <summary>The rules every validator in the mesh applies: ES256 only (never "none", never an HMAC), signature,
+    /// <summary>The rules every validator in the mesh applies: ES256 only (never "none", never an HMAC), signature by the key the kid names,
     /// exp (required), nbf, iss and aud with <see cref="TokenValidationSettings.ClockSkew"/>; claims keep their JWT names.</summary>
     public static void Apply(JwtBearerOptions options, TokenValidationSettings settings)
     {
@@ -56,11 +63,16 @@ public static class TokenValidationExtensions
             RoleClaimType = "roles",
             // JwtBearer adds the issuer's published keys to these.
             IssuerSigningKeys = trusted,
+            // The key is the one the token's kid names, never "any key that happens to verify": a kid nobody
+            // published is refused (and makes JwtBearer fetch the keys again, in case the issuer just rotated).
+            TryAllIssuerSigningKeys = false,
         };
     }
 
     private static SecurityKey Load(TrustedKey key)
     {
+        if (string.IsNullOrEmpty(key.Kid))
+            throw new InvalidOperationException($"{SectionName}:Keys: every key needs its Kid (tokens name the key that signed them).");
         var ecdsa = System.Security.Cryptography.ECDsa.Create();
         try { ecdsa.ImportFromPem(key.Pem); }
         catch (ArgumentException e) { throw new InvalidOperationException($"{SectionName}:Keys: key '{key.Kid}' is not an EC public key in PEM.", e); }

@@ -26,7 +26,7 @@ public class TokenValidationSettings
     public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
-/// <summary>A public key given in configuration (<c>Keys:N:Kid</c> and <c>Keys:N:Pem</c>, SubjectPublicKeyInfo PEM).</summary>
+/// <summary>A public key given in configuration (<c>Keys:N:Kid</c>, required, and <c>Keys:N:Pem</c>, SubjectPublicKeyInfo PEM).</summary>
 public sealed class TrustedKey
 {
     public string? Kid { get; set; }

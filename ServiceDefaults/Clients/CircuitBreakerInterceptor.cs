@@ -9,7 +9,7 @@ namespace Mesh.ServiceDefaults.Clients;
 /// retries: it counts a call's final outcome once, never an attempt. UNAVAILABLE counts as a failure; while the
 /// circuit is open a call fails at once with UNAVAILABLE and is never sent.
 /// </summary>
-internal sealed class CircuitBreakerInterceptor(ServiceCircuitBreaker breaker) : Interceptor
+public sealed class CircuitBreakerInterceptor(ServiceCircuitBreaker breaker) : Interceptor
 {
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
         AsyncUnaryCallContinuation<TRequest, TResponse> continuation)

@@ -14,6 +14,9 @@ public static class HostingExtensions
     /// <summary>Config key of how long a stopping service keeps serving while not ready (default 0; set it in Kubernetes).</summary>
     public const string ShutdownDelayKey = "Mesh:Hosting:ShutdownDelay";
 
+    /// <summary>Framework categories that log every request or command at Information.</summary>
+    private static readonly string[] QuietCategories = ["Microsoft.AspNetCore", "System.Net.Http.HttpClient", "Grpc", "Npgsql"];
+
     /// <summary>The `grpc` and `http` endpoints, graceful shutdown, and JSON console logs carrying trace ids.</summary>
     public static IHostApplicationBuilder ConfigureServiceHosting(this IHostApplicationBuilder builder)
     {
@@ -26,7 +29,13 @@ public static class HostingExtensions
         // The host's stop budget covers the not-ready delay and the drain.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownDelay + drainTimeout);
         builder.Services.AddSingleton<IHostedService>(sp =>
-            new ShutdownDrain(shutdownDelay, sp.GetRequiredService<ILogger<ShutdownDrain>>()));
+            new ShutdownDrain(shutdownDelay, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ShutdownDrain>>()));
+
+        // Per-request Information logs of ASP.NET Core and HttpClient cost more CPU than a whole gRPC call (measured,
+        // docs/performance.md §6) and say what traces say better: Warning unless configuration names a level.
+        foreach (var category in QuietCategories)
+            if (builder.Configuration[$"Logging:LogLevel:{category}"] is null)
+                builder.Logging.AddFilter(category, LogLevel.Warning);
 
         // One JSON object per line; scopes carry TraceId/SpanId so a log line can be found from a trace.
         builder.Logging.Configure(o => o.ActivityTrackingOptions =

@@ -6,12 +6,12 @@ using Mesh.Gateway.Health;
 using Mesh.Gateway.OpenApi;
 using Mesh.Gateway.Policy;
 using Mesh.Gateway.Transcoding;
-using Mesh.ServiceDefaults.Auth;
 using Mesh.ServiceDefaults.Health;
-using Mesh.ServiceDefaults.Resilience;
+using Mesh.ServiceDefaults.Clients;
 using Mesh.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
 // In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
@@ -35,18 +35,32 @@ public static class GatewayExtensions
         ListenForRest(builder);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
-        builder.AddGrpcResilience();
-        builder.Services.AddServiceDiscovery(); // resolvable even while the edge fronts no backend yet
+        // Microsoft.Extensions.ServiceDiscovery on every HttpClient: the backends' channels and the JWKS backchannel.
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
 
-        // One resilient, discovered channel per backend (ServiceDefaults); the health client doubles as the registration.
+        // One grpc-dotnet channel per backend over a discovered handler (BackendInvokers), Mesh:Resilience as for
+        // every service client: deadline, retries from the contracts, a circuit breaker per backend.
+        var clientOptions = builder.Configuration.GetSection(ServiceClientOptions.SectionName).Get<ServiceClientOptions>() ?? new ServiceClientOptions();
+        builder.Services.AddSingleton(clientOptions);
+        builder.Services.TryAddSingleton<ServiceCircuitBreakers>();
         foreach (var backend in services.Backends)
         {
-            builder.Services.AddGrpcClient<global::Grpc.Health.V1.Health.HealthClient>(backend);
+            builder.Services.AddHttpClient(BackendInvokers.ClientName(backend))
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true, // past 100 concurrent streams on one connection
+                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                    KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+                    KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+                    KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+                })
+                .SetHandlerLifetime(Timeout.InfiniteTimeSpan); // the channel keeps its handler; discovery refreshes endpoints
             builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
                 $"upstream:{backend}", sp => new UpstreamHealthCheck(backend, sp.GetRequiredService<IBackendInvokers>()),
                 null, [HealthExtensions.ReadyTag], TimeSpan.FromSeconds(5)));
         }
-        builder.Services.AddSingleton<IBackendInvokers, BackendInvokers>();
+        builder.Services.TryAddSingleton<IBackendInvokers, BackendInvokers>();
 
         var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
         var authOptions = builder.Configuration.GetSection(EdgeAuthOptions.SectionName).Get<EdgeAuthOptions>() ?? new EdgeAuthOptions();
@@ -69,25 +83,16 @@ public static class GatewayExtensions
 
         // Edge policy.
         builder.Services.AddSingleton(TimeProvider.System);
-        // The same validation every service uses (ServiceDefaults/Auth); the users service's JWKS unless configured otherwise.
-        authOptions.Issuer ??= MeshTokens.DefaultIssuer;
-        authOptions.Audience ??= MeshTokens.DefaultAudience;
-        authOptions.JwksUrl ??= MeshTokens.UsersJwksUrl(builder.Configuration);
-        builder.Services.AddSingleton<JwtValidationOptions>(authOptions);
-        builder.Services.AddJwtKeySource(builder.Configuration.GetSection($"{EdgeAuthOptions.SectionName}:Keys"), authOptions);
-        builder.Services.AddSingleton<JwtValidator>();
+        // The same validation every service uses (JwtBearer, ServiceDefaults/Auth) from Gateway:Auth: fixed keys, or the
+        // users service's OpenID metadata by discovery. EdgeAuthentication runs it per routed request.
+        builder.AddTokenValidation(EdgeAuthOptions.SectionName);
         builder.Services.AddSingleton<EdgeAuthentication>();
-        var redis = builder.Configuration.GetConnectionString(rateOptions.Redis);
-        if (redis is { Length: > 0 })
+        if (builder.Configuration.GetConnectionString(rateOptions.Redis) is { Length: > 0 })
         {
-            builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
-            {
-                var redisOptions = ConfigurationOptions.Parse(redis);
-                redisOptions.AbortOnConnectFail = false; // start even while Redis is down; the limiter fails open meanwhile
-                return ConnectionMultiplexer.Connect(redisOptions);
-            });
+            // Aspire.StackExchange.Redis: the multiplexer, its health check (readiness) and traces. The edge starts
+            // even while Redis is down; the limiter fails open meanwhile.
+            builder.AddRedisClient(rateOptions.Redis, configureOptions: o => o.AbortOnConnectFail = false);
             builder.Services.AddSingleton(sp => new RedisRateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), rateOptions.KeyPrefix, sp.GetRequiredService<ILogger<RedisRateLimiter>>()));
-            builder.AddRedisHealthCheck(rateOptions.Redis);
         }
         builder.Services.AddSingleton(sp => new EdgeRateLimit(sp.GetService<RedisRateLimiter>(), rateOptions));
 

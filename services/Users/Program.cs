@@ -6,6 +6,6 @@ builder.AddUsers();                 // store (usersdb), Redis (cache), passwords
 
 var app = builder.Build();
 await app.MigrateUsersDatabaseAsync();   // Migrations/*.sql, in order, once
-app.MapUsers();                     // gRPC mesh.users.v1.Users + GET /.well-known/jwks.json on the http endpoint
+app.MapUsers();                     // gRPC mesh.users.v1.Users + GET /.well-known/openid-configuration and jwks.json on the http endpoint
 app.MapDefaultEndpoints();
 app.Run();

@@ -44,11 +44,13 @@ public static class UsersComposition
         // straight from its key ring instead of its own discovery document over HTTP.
         builder.AddTokenValidation();
         services.AddSingleton<KeyRingConfigurationManager>();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRingConfigurationManager>((o, keys) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRingConfigurationManager, TimeProvider>((o, keys, time) =>
         {
             o.ConfigurationManager = keys;
             o.TokenValidationParameters.ValidIssuer = options.Tokens.Issuer;
             o.TokenValidationParameters.ValidAudience = options.Tokens.Audience;
+            // exp and nbf by the clock the tokens are issued by (the system clock, unless a test moves it).
+            o.TokenValidationParameters.LifetimeValidator = TokenLifetime.Validator(time);
         });
         return builder;
     }

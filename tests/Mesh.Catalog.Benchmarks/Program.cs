@@ -9,10 +9,10 @@
 // Client and server share this process and the machine: compare modes within one run (ratios), not across machines.
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
 using Mesh.Catalog.Benchmarks;
 using Mesh.Catalog.Cache;
 using Mesh.Catalog.V1;
-using Mesh.Grpc.Client;
 using Mesh.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -266,7 +266,8 @@ public sealed class RuleShapeTests(GatewayFixture fixture) : IClassFixture<Gatew
     [Fact]
     public async Task Gateway_deadline_gives_504()
     {
-        var response = await _client.PostAsync("/v1/fail", Json("""{"code":0,"sleep":"5s"}"""), Ct);
+        // Far past the edge's deadline (Mesh:Resilience:Deadline, 5 s here): the backend's sleep ends with the deadline.
+        var response = await _client.PostAsync("/v1/fail", Json("""{"code":0,"sleep":"120s"}"""), Ct);
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal(4, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("code").GetInt32());
     }

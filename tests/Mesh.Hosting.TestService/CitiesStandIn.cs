@@ -1,5 +1,5 @@
+using Grpc.Core;
 using Mesh.Catalog.V1;
-using Mesh.Grpc;
 
 namespace Mesh.Hosting.TestService;
 

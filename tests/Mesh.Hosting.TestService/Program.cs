@@ -1,9 +1,9 @@
 // Built like every Mesh service: endpoints come from the app host (Kestrel:Endpoints:grpc/http),
-// /health is ready only when the databases it references answer.
+// /health is ready only when the databases it references answer (Aspire.Npgsql registers a check per data source).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 foreach (var database in builder.Configuration.GetSection("ConnectionStrings").GetChildren())
-    builder.AddPostgresHealthCheck(database.Key);
+    builder.AddKeyedNpgsqlDataSource(database.Key);
 var app = builder.Build();
 var config = app.Configuration;
 

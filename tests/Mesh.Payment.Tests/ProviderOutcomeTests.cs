@@ -22,7 +22,7 @@ public sealed class ProviderOutcomeTests(PaymentFixture fixture) : IClassFixture
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         var info = error.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>();
-        Assert.Equal(reason, info?.Type);
+        Assert.Equal(reason, info?.Reason);
         var payment = await fixture.Client.GetPaymentAsync(new GetPaymentRequest { Id = info!.Metadata["payment_id"] }, caller.Bearer, cancellationToken: Ct);
         Assert.Equal(PaymentStatus.Failed, payment.Status);
         Assert.Equal(code, payment.FailureCode);

@@ -8,13 +8,22 @@ namespace Mesh.ServiceDefaults.Tests;
 public sealed class ReflectionTests
 {
     [Fact]
-    public async Task Reflection_lists_the_services_when_enabled()
+    public async Task Reflection_lists_the_services_in_development()
     {
-        await using var service = await ServiceHost.StartAsync("reflective", settings: new Dictionary<string, string?> { [GrpcReflectionDefaults.EnabledKey] = "true" });
+        await using var service = await ServiceHost.StartAsync("developing", environment: "Development");
         var (exit, output) = await BufCurlListAsync(service.GrpcAddress);
         Assert.True(exit == 0, output);
         Assert.Contains("grpc.health.v1.Health/Check", output);
-        Assert.Contains("mesh.defaults_test.v1", output, StringComparison.Ordinal);
+        Assert.Contains("mesh.defaults_test.v1.Probe/Read", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reflection_lists_the_services_when_enabled_by_configuration()
+    {
+        await using var service = await ServiceHost.StartAsync("reflective", settings: new Dictionary<string, string?> { [GrpcServerDefaults.ReflectionKey] = "true" });
+        var (exit, output) = await BufCurlListAsync(service.GrpcAddress);
+        Assert.True(exit == 0, output);
+        Assert.Contains("mesh.defaults_test.v1.Probe/Read", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -34,7 +43,7 @@ public sealed class ReflectionTests
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { "curl", "--http2-prior-knowledge", "--list-methods", address.ToString().TrimEnd('/') }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", address.ToString().TrimEnd('/') }) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

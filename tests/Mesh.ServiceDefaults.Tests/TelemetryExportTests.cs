@@ -1,7 +1,10 @@
-using System.Diagnostics.Metrics;
-using Mesh.ServiceDefaults.Telemetry;
 using Mesh.ServiceDefaults.Tests.Proto;
 using Mesh.ServiceDefaults.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using StatusCode = Grpc.Core.StatusCode;
 
 namespace Mesh.ServiceDefaults.Tests;
 
@@ -16,50 +19,50 @@ public sealed class TelemetryExportTests
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9", // discard port: nothing answers
             ["OTEL_SERVICE_NAME"] = "otlp-test",
         });
-        await using var caller = TestClient.For([service.GrpcAddress]);
+        await using var caller = await TestClient.StartAsync([service.GrpcAddress], service: "otlp");
         var reply = await caller.Client.ReadAsync(new ProbeRequest { Key = "otlp" }, cancellationToken: ct);
         Assert.Equal("otlp", reply.Server);
-        Assert.NotNull(service.Services.GetService(typeof(TelemetryProviders)));
+        Assert.NotNull(service.Services.GetService<TracerProvider>());
+        Assert.NotNull(service.Services.GetService<MeterProvider>());
     }
 
     [Fact]
-    public async Task Server_and_client_durations_are_recorded_with_rpc_attributes()
+    public async Task Grpc_calls_are_measured_on_both_sides_by_the_services_metrics_pipeline()
     {
         var ct = TestContext.Current.CancellationToken;
-        var recorded = new List<(string Instrument, string? Method, object? Status)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == MeshTelemetry.GrpcSourceName) l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) =>
-        {
-            string? method = null;
-            object? status = null;
-            string? service = null;
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "rpc.method") method = tag.Value as string;
-                if (tag.Key == "rpc.grpc.status_code") status = tag.Value;
-                if (tag.Key == "rpc.service") service = tag.Value as string;
-            }
-            if (service == "mesh.defaults_test.v1.Probe")
-                lock (recorded) recorded.Add((instrument.Name, method, status));
-        });
-        listener.Start();
+        var serverMetrics = new List<Metric>();
+        var clientMetrics = new List<Metric>();
+        await using var service = await ServiceHost.StartAsync("metrics",
+            builder => builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddInMemoryExporter(serverMetrics)));
+        await using var caller = await TestClient.StartAsync([service.GrpcAddress], service: "metrics",
+            configure: builder => builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddInMemoryExporter(clientMetrics)));
 
-        await using var service = await ServiceHost.StartAsync("metrics");
-        await using var caller = TestClient.For([service.GrpcAddress]);
         await caller.Client.PutAsync(new ProbeRequest { Key = "metric" }, cancellationToken: ct);
         await Assert.ThrowsAsync<RpcException>(() => caller.Client.ActAsync(
             new ProbeRequest { Key = "metric-fail", FailCode = (int)StatusCode.NotFound, FailTimes = -1 }, cancellationToken: ct).ResponseAsync);
 
-        lock (recorded)
+        Assert.True(service.Services.GetRequiredService<MeterProvider>().ForceFlush());
+        Assert.True(caller.Services.GetRequiredService<MeterProvider>().ForceFlush());
+
+        // ASP.NET Core's request duration, one series per gRPC method (its route).
+        var routes = Tags(serverMetrics, "http.server.request.duration", "http.route");
+        Assert.Contains("/mesh.defaults_test.v1.Probe/Put", routes);
+        Assert.Contains("/mesh.defaults_test.v1.Probe/Act", routes);
+        // The caller's HttpClient request duration, to the address service discovery resolved.
+        var ports = Tags(clientMetrics, "http.client.request.duration", "server.port");
+        Assert.Contains(service.GrpcAddress.Port.ToString(), ports);
+    }
+
+    private static List<string> Tags(List<Metric> metrics, string name, string tag)
+    {
+        var values = new List<string>();
+        lock (metrics)
         {
-            Assert.Contains(("rpc.client.duration", "Put", (object?)0), recorded);
-            Assert.Contains(("rpc.server.duration", "Put", (object?)0), recorded);
-            Assert.Contains(("rpc.client.duration", "Act", (object?)(int)StatusCode.NotFound), recorded);
-            Assert.Contains(("rpc.server.duration", "Act", (object?)(int)StatusCode.NotFound), recorded);
+            foreach (var metric in metrics.Where(m => m.Name == name))
+                foreach (ref readonly var point in metric.GetMetricPoints())
+                    foreach (var t in point.Tags)
+                        if (t.Key == tag && t.Value is not null) values.Add(t.Value.ToString()!);
         }
+        return values;
     }
 }

@@ -8,10 +8,13 @@ namespace Mesh.Testing;
 
 /// <summary>
 /// Mints ES256 access tokens the way the users service does (iss, aud, sub, roles, exp) with a key a fixture
-/// configures as the service's trusted key (Mesh:Auth:Keys:0:Pem), so tests can act as any user, partner or admin.
+/// configures as the service's trusted key (Mesh:Auth:Keys:0:Kid = KeyId, Mesh:Auth:Keys:0:Pem), so tests can act as any user, partner or admin.
 /// </summary>
 public sealed class TestTokens
 {
+    /// <summary>The kid in every token's header: configure the key under it (Mesh:Auth:Keys:0:Kid).</summary>
+    public const string KeyId = "test";
+
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
     public string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
@@ -21,7 +24,7 @@ public sealed class TestTokens
 
     public string Mint(string subject, params string[] roles)
     {
-        var header = new { alg = "ES256", typ = "JWT" };
+        var header = new { alg = "ES256", typ = "JWT", kid = KeyId };
         var now = Clock.GetUtcNow().ToUnixTimeSeconds();
         var claims = new { iss = MeshTokens.DefaultIssuer, aud = MeshTokens.DefaultAudience, sub = subject, roles, iat = now, exp = now + 3600 };
         var input = $"{Encode(header)}.{Encode(claims)}";

@@ -19,21 +19,38 @@ public sealed class TokenAttackTests(UsersFixture fixture) : IClassFixture<Users
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string> Attacks => new()
+    // The attack → what the refusal must say (the reason part of "Invalid bearer token: <reason>.").
+    public static TheoryData<string, string> Attacks => new()
     {
-        "alg none", "alg none, no signature part", "HS256 signed with the public key", "expired", "not yet valid", "no expiry",
-        "wrong issuer", "wrong audience", "tampered payload", "unknown kid", "attacker key with the real kid", "attacker key, attacker kid",
-        "malformed: one part", "malformed: garbage parts", "malformed: header not json", "malformed: empty", "issuer is a number",
+        { "alg none", "signature" },
+        { "alg none, no signature part", "malformed" },
+        { "HS256 signed with the public key", "signature" },
+        { "expired", "expired" },
+        { "not yet valid", "not valid yet" },
+        { "no expiry", "no expiry" },
+        { "wrong issuer", "issuer" },
+        { "wrong audience", "audience" },
+        { "tampered payload", "signature" },
+        { "unknown kid", "unknown key" },
+        { "attacker key with the real kid", "signature" },
+        { "attacker key, attacker kid", "unknown key" },
+        { "malformed: one part", "malformed" },
+        { "malformed: garbage parts", "malformed" },
+        { "malformed: header not json", "malformed" },
+        { "malformed: empty", "malformed" },
+        { "issuer is a number", "malformed" },   // iss must be a string (RFC 7519 StringOrURI)
     };
 
     [Theory]
     [MemberData(nameof(Attacks))]
-    public async Task Attack_is_rejected_by_grpc_and_rest(string attack)
+    public async Task Attack_is_rejected_by_grpc_and_rest(string attack, string reason)
     {
         var token = await ForgeAsync(attack);
 
         var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.GetMeAsync(new GetMeRequest(), TestAccounts.Bearer(token), cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+        Assert.StartsWith("Invalid bearer token: ", e.Status.Detail);
+        Assert.Contains(reason, e.Status.Detail);
 
         var response = await fixture.CreateRestClient().SendAsync(TestAccounts.Rest(HttpMethod.Get, "/v1/users/me", token), Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);

@@ -132,7 +132,8 @@ public sealed class DashboardHost : IAsyncDisposable
         });
 
         web.MapGet("/logs", (string? resource, string? level, string? traceId, string? q) => HtmlResult(LogsPage.Render(Telemetry, resource, level, traceId, q)));
-        web.MapGet("/traces", (string? service, string? errors) => HtmlResult(TracesPage.Render(Telemetry, service, errors == "1")));
+        web.MapGet("/traces", (string? service, string? errors, string? background) =>
+            HtmlResult(TracesPage.Render(Telemetry, service, errors == "1", background == "1")));
         web.MapGet("/traces/{traceId}", (string traceId) => HtmlResult(TraceDetailPage.Render(Telemetry, traceId.ToLowerInvariant())));
         web.MapGet("/metrics", (string? service) => HtmlResult(MetricsPage.Render(Telemetry, service)));
         web.MapGet("/assets/{file}", (string file) => Asset(file));

@@ -20,7 +20,6 @@ public static class BookingErrors
 
     private static RpcException Error(Google.Rpc.Code code, string reason, string message, params (string Key, string Value)[] metadata)
     {
-        // ErrorInfo field 1 is "type" in this CommonProtos version ("reason" in newer ones; same wire field).
         var info = new Google.Rpc.ErrorInfo { Reason = reason, Domain = HoldErrors.Domain };
         foreach (var (key, value) in metadata) info.Metadata[key] = value;
         return new Google.Rpc.Status { Code = (int)code, Message = message }.WithDetail(info).ToRpcException();

@@ -2,8 +2,12 @@ using Mesh.ServiceDefaults.Auth;
 
 namespace Mesh.Gateway.Policy;
 
-/// <summary>Settings of bearer-token validation at the edge (<c>Gateway:Auth</c>): the shared ones plus public methods.</summary>
-public sealed class EdgeAuthOptions : JwtValidationOptions
+/// <summary>
+/// Settings of bearer-token validation at the edge (<c>Gateway:Auth</c>): the shared ones JwtBearer is configured
+/// from (Issuer, Audience, Keys:N:Kid/Pem, MetadataAddress, ClockSkew, …; see <see cref="TokenValidationSettings"/>)
+/// plus the public methods.
+/// </summary>
+public sealed class EdgeAuthOptions : TokenValidationSettings
 {
     public const string SectionName = "Gateway:Auth";
 

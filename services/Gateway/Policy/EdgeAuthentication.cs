@@ -1,14 +1,17 @@
-using Mesh.ServiceDefaults.Auth;
 using Mesh.Gateway.Transcoding;
+using Mesh.ServiceDefaults.Auth;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace Mesh.Gateway.Policy;
 
 /// <summary>
 /// Decides whether a request may reach a method: public methods (proto option mesh.api.v1.public, or listed in
 /// <c>Gateway:Auth:PublicMethods</c>) need no token; every other one needs a valid bearer token. A token that is
-/// sent is always checked, even on a public method. Rejections are 401 with WWW-Authenticate (RFC 6750).
+/// sent is always checked (JwtBearer, configured by <c>AddTokenValidation("Gateway:Auth")</c>), even on a public
+/// method. Rejections are 401 with WWW-Authenticate (RFC 6750).
 /// </summary>
-public sealed class EdgeAuthentication(JwtValidator validator, EdgeAuthOptions options)
+public sealed class EdgeAuthentication(EdgeAuthOptions options)
 {
     private const string Realm = "Bearer realm=\"mesh\"";
 
@@ -26,10 +29,14 @@ public sealed class EdgeAuthentication(JwtValidator validator, EdgeAuthOptions o
         }
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             throw Unauthorized($"{Realm}, error=\"invalid_request\", error_description=\"use the Bearer scheme\"", "The Authorization header must use the Bearer scheme.");
-        var (user, error) = await validator.ValidateAsync(header[7..].Trim(), context.RequestAborted);
-        if (user is null)
-            throw Unauthorized($"{Realm}, error=\"invalid_token\", error_description=\"{error}\"", $"Invalid bearer token: {error}.");
-        return user;
+        var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (result.Succeeded && AuthenticatedUser.From(result.Principal) is { } user)
+        {
+            context.User = result.Principal;
+            return user;
+        }
+        var error = BearerTokenInterceptor.Describe(result.Failure);
+        throw Unauthorized($"{Realm}, error=\"invalid_token\", error_description=\"{error}\"", $"Invalid bearer token: {error}.");
     }
 
     private static GatewayException Unauthorized(string challenge, string message)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Google.Protobuf;
 using Mesh.Gateway.Policy;
+using Mesh.ServiceDefaults.Clients;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Mesh.Gateway.Transcoding;
@@ -19,6 +20,7 @@ public sealed class TranscodingEndpoint(
     EdgeRateLimit rateLimit,
     IBackendInvokers backends,
     GatewayOptions options,
+    ServiceClientOptions clientOptions,
     ILogger<TranscodingEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -78,15 +80,18 @@ public sealed class TranscodingEndpoint(
 
         var body = route.Body is null ? ReadOnlyMemory<byte>.Empty : await ReadBodyAsync(context);
         var message = binder.Bind(route, match.Values!, body, request.Query);
-        var callOptions = new CallOptions(CallMetadata.Build(context), cancellationToken: context.RequestAborted);
+        // The caller leaving cancels the backend call (a stream included); a unary call also gets the deadline of
+        // Mesh:Resilience, a stream none (a watch lasts as long as its client stays).
+        var metadata = CallMetadata.Build(context);
         var invoker = backends.Get(method.Backend);
 
         if (method.Grpc.Type == MethodType.ServerStreaming)
         {
-            using var stream = invoker.AsyncServerStreamingCall(method.Grpc, null, callOptions, message);
+            using var stream = invoker.AsyncServerStreamingCall(method.Grpc, null, new CallOptions(metadata, cancellationToken: context.RequestAborted), message);
             await writer.WriteStreamAsync(context, route, stream.ResponseStream, errors);
             return;
         }
+        var callOptions = new CallOptions(metadata, DateTime.UtcNow + clientOptions.Deadline, context.RequestAborted);
         using var call = invoker.AsyncUnaryCall(method.Grpc, null, callOptions, message);
         var response = await call.ResponseAsync;
         await writer.WriteUnaryAsync(context, route, response);

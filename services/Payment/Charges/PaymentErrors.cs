@@ -35,7 +35,6 @@ public static class PaymentErrors
 
     private static RpcException Error(Code code, string reason, string message, params (string Key, string Value)[] metadata)
     {
-        // ErrorInfo field 1 is "type" in this (old) CommonProtos; newer ones call it "reason" — same wire field.
         var info = new ErrorInfo { Reason = reason, Domain = Domain };
         foreach (var (key, value) in metadata) info.Metadata[key] = value;
         return new RpcStatus { Code = (int)code, Message = message }.WithDetail(info).ToRpcException();

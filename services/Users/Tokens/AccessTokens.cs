@@ -10,7 +10,7 @@ public sealed record AccessToken(string Token, DateTimeOffset ExpiresAt);
 
 /// <summary>
 /// Issues access tokens: compact JWS, ES256, header {alg, typ, kid}, claims iss, aud, sub (user id), roles, sid (the
-/// session, so sign-out can end it), iat, nbf, exp (≤ 15 minutes) and jti. Verification is ServiceDefaults' JwtValidator.
+/// session, so sign-out can end it), iat, nbf, exp (≤ 15 minutes) and jti. Verification is JwtBearer's (AddTokenValidation; here with KeyRingConfigurationManager).
 /// </summary>
 public sealed class AccessTokens(SigningKeyRing keys, TokenOptions options, TimeProvider time)
 {

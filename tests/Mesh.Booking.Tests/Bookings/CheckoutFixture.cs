@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using Dapper;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using Mesh.Booking.Tests.Support;
 using Mesh.Gateway.Policy;
-using Mesh.Grpc.Client;
 using Mesh.Payment.V1;
 using Mesh.ServiceDefaults.Hosting;
 using Mesh.Testing;
@@ -78,6 +80,12 @@ public class CheckoutFixture : IAsyncLifetime
     /// <summary>false: no booking in-process (a test runs booking as a real process against this fixture's catalog, payment and broker).</summary>
     protected virtual bool HostBooking => true;
 
+    /// <summary>How long booking gives payment to answer a charge (Booking:PaymentCallTimeout).</summary>
+    protected virtual TimeSpan PaymentCallTimeout => TimeSpan.FromSeconds(5);
+
+    /// <summary>The deadline of every CreatePayment call payment received, by its idempotency key (a booking's charge: the booking id).</summary>
+    public ConcurrentDictionary<string, DateTime> PaymentCallDeadlines { get; } = new();
+
     /// <summary>The broker address booking itself uses (a test class may route it through something it can break).</summary>
     protected virtual Task<string> BookingMessagingAsync(string messaging) => Task.FromResult(messaging);
 
@@ -123,7 +131,7 @@ public class CheckoutFixture : IAsyncLifetime
             ["services:payment:grpc:0"] = PaymentAddress.ToString(),
             ["Booking:RecoveryInterval"] = "00:00:00.2",
             ["Booking:ChargeTaskAfter"] = ChargeTaskAfter.ToString(),
-            ["Booking:PaymentCallTimeout"] = "00:00:05",
+            ["Booking:PaymentCallTimeout"] = PaymentCallTimeout.ToString(),
             ["Mesh:Outbox:PollInterval"] = "00:00:00.1",
             ["Mesh:Outbox:MaxBackoff"] = "00:00:01",
             ["Mesh:Auth:Keys:0:Kid"] = "test",
@@ -133,7 +141,7 @@ public class CheckoutFixture : IAsyncLifetime
         builder.AddServiceDefaults();
         builder.AddBooking();
         builder.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Booking.Bookings.BookingMessages.PaymentTaskQueues);   // as Program.cs
-        builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
         _booking = builder.Build();
         await _booking.MigrateBookingDatabaseAsync();
         _booking.MapBooking();
@@ -163,6 +171,8 @@ public class CheckoutFixture : IAsyncLifetime
         });
         builder.AddServiceDefaults();
         builder.AddPayment();
+        builder.Services.AddSingleton(new PaymentCallRecorder(PaymentCallDeadlines));
+        builder.Services.AddGrpc(o => o.Interceptors.Add<PaymentCallRecorder>());
         builder.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Payment.Subscriptions.RecurringChargeRequested.Queues);   // as payment's Program.cs
         _payment = builder.Build();
         await _payment.MigratePaymentDatabaseAsync();
@@ -235,5 +245,15 @@ public class CheckoutFixture : IAsyncLifetime
         PaymentChannel?.Dispose();
         foreach (var app in new WebApplication?[] { _gateway, _booking, _payment, _catalog })
             if (app is not null) { await app.StopAsync(CancellationToken.None); await app.DisposeAsync(); }
+    }
+}
+
+/// <summary>Records the deadline payment sees on each CreatePayment call, by its idempotency key.</summary>
+public sealed class PaymentCallRecorder(ConcurrentDictionary<string, DateTime> deadlines) : Interceptor
+{
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (request is CreatePaymentRequest && context.RequestHeaders.GetValue("idempotency-key") is { } key) deadlines[key] = context.Deadline;
+        return continuation(request, context);
     }
 }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Net.Client;
 using Mesh.Booking.V1;
-using Mesh.Grpc.Client;
 using Mesh.Testing;
 
 namespace Mesh.Booking.Tests.Bookings;

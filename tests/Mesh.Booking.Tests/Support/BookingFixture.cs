@@ -1,6 +1,6 @@
+using Grpc.Net.Client;
 using Mesh.Booking.V1;
 using Mesh.Gateway.Policy;
-using Mesh.Grpc.Client;
 using Mesh.ServiceDefaults.Hosting;
 using Mesh.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -78,7 +78,7 @@ public class BookingFixture(TestServers servers) : IAsyncLifetime
         builder.Services.AddSingleton<TimeProvider>(Clock);
         builder.AddServiceDefaults();
         builder.AddBooking();
-        builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
         _booking = builder.Build();
         await _booking.MigrateBookingDatabaseAsync();
         _booking.MapBooking();

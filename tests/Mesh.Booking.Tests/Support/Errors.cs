@@ -9,7 +9,7 @@ public static class Errors
     {
         var info = e.GetRpcStatus()?.GetDetail<ErrorInfo>();
         Assert.NotNull(info);
-        Assert.Equal("SEATS_TAKEN", info.Type);
+        Assert.Equal("SEATS_TAKEN", info.Reason);
         return info.Metadata["seat_ids"].Split(',');
     }
 

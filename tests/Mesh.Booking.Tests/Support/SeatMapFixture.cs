@@ -1,5 +1,5 @@
+using Grpc.Net.Client;
 using Mesh.Gateway.Policy;
-using Mesh.Grpc.Client;
 using Mesh.ServiceDefaults.Hosting;
 using Mesh.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -52,7 +52,7 @@ public sealed class SeatMapFixture(TestServers servers) : IAsyncLifetime
         });
         catalogBuilder.AddServiceDefaults();
         catalogBuilder.AddCatalog();
-        catalogBuilder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
+        catalogBuilder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
         _catalog = catalogBuilder.Build();
         await _catalog.MigrateCatalogDatabaseAsync();
         _catalog.MapCatalog();

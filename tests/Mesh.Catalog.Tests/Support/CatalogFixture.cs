@@ -1,6 +1,6 @@
+using Grpc.Net.Client;
 using Mesh.Catalog.V1;
 using Mesh.Gateway.Policy;
-using Mesh.Grpc.Client;
 using Mesh.ServiceDefaults.Hosting;
 using Mesh.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -84,7 +84,7 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
             ["ConnectionStrings:cache"] = await Data.RedisConnectionStringAsync(),
             ["Catalog:RedisKeyPrefix"] = Data.RedisKeyPrefix,
             ["Catalog:SeedDemoData"] = SeedDemoData ? "true" : "false",
-            ["Mesh:Auth:Keys:0:Kid"] = "test",
+            ["Mesh:Auth:Keys:0:Kid"] = TestTokens.KeyId,
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
         if (UseMessaging)
@@ -96,7 +96,7 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
         builder.AddCatalog();
-        builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
+        builder.Services.AddGrpc(o => o.EnableDetailedErrors = true);
         _catalog = builder.Build();
         await _catalog.MigrateCatalogDatabaseAsync();
         _catalog.MapCatalog();
@@ -117,7 +117,7 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
             [GatewayExtensions.PortKey] = "0",
             ["services:catalog:grpc:0"] = endpoints.GrpcAddress.ToString(),
             // The edge checks tokens too (the product REST test writes through it).
-            [$"{EdgeAuthOptions.SectionName}:Keys:0:Kid"] = "test",
+            [$"{EdgeAuthOptions.SectionName}:Keys:0:Kid"] = TestTokens.KeyId,
             [$"{EdgeAuthOptions.SectionName}:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
         gatewayBuilder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -13,6 +13,12 @@ public sealed class BackendState
     public ConcurrentDictionary<string, string> LastHeaders { get; } = new();
     public TaskCompletionSource StreamCancelled { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public int StreamSent;
+    public int FlakyShelfAttempts;
+
+    /// <summary>Calls that reached the backend, per method (every attempt counts).</summary>
+    public ConcurrentDictionary<string, int> Calls { get; } = new();
+
+    public int CallsTo(string method) => Calls.GetValueOrDefault(method);
 }
 
 /// <summary>The test backend: answers every Library method from the request, so tests see what the gateway bound.</summary>
@@ -21,6 +27,7 @@ public sealed class LibraryBackend(BackendState state) : Library.LibraryBase
     private T Seen<T>(string method, T request, ServerCallContext context) where T : IMessage
     {
         state.LastRequest[method] = request;
+        state.Calls.AddOrUpdate(method, 1, static (_, n) => n + 1);
         foreach (var header in context.RequestHeaders) if (!header.IsBinary) state.LastHeaders[$"{method}:{header.Key}"] = header.Value;
         return request;
     }
@@ -29,6 +36,9 @@ public sealed class LibraryBackend(BackendState state) : Library.LibraryBase
     {
         Seen(nameof(GetShelf), request, context);
         if (request.ShelfId == 404) throw new RpcException(new Status(StatusCode.NotFound, "shelf 404 does not exist"));
+        // Shelf 503 is flaky: every other attempt fails with UNAVAILABLE (the first one included).
+        if (request.ShelfId == 503 && Interlocked.Increment(ref state.FlakyShelfAttempts) % 2 == 1)
+            throw new RpcException(new Status(StatusCode.Unavailable, "shelf 503 is briefly unavailable"));
         return Task.FromResult(new Shelf { Id = request.ShelfId, Theme = request.IncludeBooks ? "with books" : "Poetry",
             CreateTime = Timestamp.FromDateTime(new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc)) });
     }

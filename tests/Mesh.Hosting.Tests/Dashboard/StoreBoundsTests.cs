@@ -24,11 +24,11 @@ public sealed class StoreBoundsTests
     public void The_metric_store_keeps_the_latest_point_per_series_and_refuses_series_past_its_cap()
     {
         var store = new MetricStore(2);
-        MetricPoint Point(string attrs, double value) => new("svc", "rpc.server.duration", "ms", "histogram", attrs, DateTime.UtcNow, value, 1, value);
-        store.Record(Point("m=A", 1));
-        store.Record(Point("m=B", 2));
-        store.Record(Point("m=A", 3));
-        store.Record(Point("m=C", 4));
+        MetricPoint Point(string attrs, double value) => new("svc", "http.server.request.duration", "s", "histogram", attrs, DateTime.UtcNow, value, 1, value);
+        store.Record(Point("http.route=/a", 1));
+        store.Record(Point("http.route=/b", 2));
+        store.Record(Point("http.route=/a", 3));
+        store.Record(Point("http.route=/c", 4));
 
         Assert.Equal([3.0, 2.0], store.Snapshot().Select(p => p.Value));
         Assert.Equal(1, store.Refused);

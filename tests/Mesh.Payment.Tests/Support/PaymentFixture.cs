@@ -1,4 +1,4 @@
-using Mesh.Grpc.Client;
+using Grpc.Net.Client;
 using Mesh.Payment.Provider;
 using Mesh.Payment.V1;
 using Mesh.Payment.Workers;
@@ -152,7 +152,7 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
         builder.AddServiceDefaults();
         builder.AddPayment();
         builder.Services.AddSingleton<TimeProvider>(Clock);
-        builder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true);
         _app = builder.Build();
         await _app.MigratePaymentDatabaseAsync();
         _app.MapGrpcService<PaymentsApi>();

@@ -3,7 +3,7 @@ using OpenTelemetry;
 
 namespace Mesh.ServiceDefaults.Tests.Support;
 
-/// <summary>Keeps every finished span (OpenTelemetry.Exporter.InMemory is not available here).</summary>
+/// <summary>Keeps every finished span, thread-safe (several pipelines of one test process may export at once).</summary>
 public sealed class CollectingExporter : BaseExporter<Activity>
 {
     private readonly List<Activity> _spans = new();

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Mesh.ServiceDefaults.Auth;
 using Mesh.ServiceDefaults.Tests.Proto;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.ServiceDefaults.Tests.Support;
 
-/// <summary>The test server: counts every attempt, fails on request, and reports the deadline it was given.</summary>
+/// <summary>The test server: counts every attempt, fails on request, and reports the deadline and caller it was given.</summary>
 public sealed class ProbeService(ProbeState state, IServiceProvider services) : Probe.ProbeBase
 {
     public override Task<ProbeReply> Act(ProbeRequest request, ServerCallContext context) => Answer(request, context);
@@ -14,7 +15,8 @@ public sealed class ProbeService(ProbeState state, IServiceProvider services) : 
     public override async Task<ProbeReply> Forward(ProbeRequest request, ServerCallContext context)
     {
         var own = await Answer(request, context);
-        if (state.OnForward is { } hook) await hook();
+        if (state.OnForward is { } hook) await hook(context);
+        // The client registered in this host with AddServiceClient, if any.
         var next = services.GetService<Probe.ProbeClient>();
         // No deadline and no token passed on purpose: propagation must supply both.
         return next is null ? own : await next.ReadAsync(new ProbeRequest { Key = request.Key });
@@ -39,6 +41,7 @@ public sealed class ProbeService(ProbeState state, IServiceProvider services) : 
             Attempts = attempts,
             RemainingDeadlineMs = remaining,
             TraceId = Activity.Current?.TraceId.ToString() ?? "",
+            Subject = context.GetUser()?.Subject ?? "",
         });
     }
 }

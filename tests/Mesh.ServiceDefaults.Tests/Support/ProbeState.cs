@@ -12,8 +12,8 @@ public sealed class ProbeState(string name)
     public int Total => Volatile.Read(ref _total);
     public int AttemptsOf(string key) => _attempts.TryGetValue(key, out var n) ? n : 0;
 
-    /// <summary>Runs inside Forward before the next hop (the tracing test publishes a message here).</summary>
-    public Func<Task>? OnForward { get; set; }
+    /// <summary>Runs inside Forward before the next hop (the tracing test publishes a message here), given the served call.</summary>
+    public Func<ServerCallContext, Task>? OnForward { get; set; }
 
     internal int Count(string key)
     {

@@ -14,32 +14,33 @@ namespace Mesh.ServiceDefaults.Tests.Support;
 public sealed class ServiceHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private ServiceHost(WebApplication app, ProbeState state)
     {
         _app = app;
         State = state;
         Endpoints = app.Services.GetRequiredService<ServiceEndpoints>();
-        GrpcAddress = Endpoints.GrpcAddress;
-        HttpAddress = Endpoints.HttpAddress;
     }
 
     public ProbeState State { get; }
     public ServiceEndpoints Endpoints { get; }
-    public Uri GrpcAddress { get; }
-    public Uri HttpAddress { get; }
+    public Uri GrpcAddress => Endpoints.GrpcAddress;
+    public Uri HttpAddress => Endpoints.HttpAddress;
     public IServiceProvider Services => _app.Services;
+    public WebApplication App => _app;
 
-    public static async Task<ServiceHost> StartAsync(string name, Action<WebApplicationBuilder>? configure = null,
-        IDictionary<string, string?>? settings = null, int grpcPort = 0)
+    /// <summary>Builds the service; <see cref="StartAsync(string, Action{WebApplicationBuilder}?, IDictionary{string, string?}?, int, string)"/> also starts it.</summary>
+    public static ServiceHost Create(string name, Action<WebApplicationBuilder>? configure = null,
+        IDictionary<string, string?>? settings = null, int grpcPort = 0, string environment = "Production")
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         var config = new Dictionary<string, string?>
         {
             [ServiceEndpoints.GrpcPortKey] = grpcPort.ToString(),
             [ServiceEndpoints.HttpPortKey] = "0",
             [HostingExtensions.DrainTimeoutKey] = "00:00:05",
-            ["Mesh:Health:GrpcRefreshInterval"] = "00:00:00.200",
+            ["Mesh:Health:GrpcRefreshInterval"] = "00:00:01",   // the publisher's minimum
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         builder.Configuration.AddInMemoryCollection(config);
@@ -53,13 +54,25 @@ public sealed class ServiceHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<ProbeService>();
         app.MapDefaultEndpoints();
-        await app.StartAsync(TestContext.Current.CancellationToken);
         return new ServiceHost(app, state);
     }
 
+    public static async Task<ServiceHost> StartAsync(string name, Action<WebApplicationBuilder>? configure = null,
+        IDictionary<string, string?>? settings = null, int grpcPort = 0, string environment = "Production")
+    {
+        var host = Create(name, configure, settings, grpcPort, environment);
+        await host._app.StartAsync(TestContext.Current.CancellationToken);
+        return host;
+    }
+
+    public Task StartAsync() => _app.StartAsync(TestContext.Current.CancellationToken);
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None);
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        // A test that stopped the service itself has seen it stop; stopping again would wait out the shutdown delay again.
+        if (!_app.Lifetime.ApplicationStopped.IsCancellationRequested)
+            await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
     }
 }

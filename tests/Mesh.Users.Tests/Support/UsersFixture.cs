@@ -1,5 +1,5 @@
+using Grpc.Net.Client;
 using Mesh.Gateway.Policy;
-using Mesh.Grpc.Client;
 using Mesh.ServiceDefaults.Hosting;
 using Mesh.Testing;
 using Mesh.Users.V1;
@@ -64,7 +64,7 @@ public class UsersFixture(TestServers servers) : IAsyncLifetime
         usersBuilder.AddServiceDefaults();
         usersBuilder.AddUsers();
         usersBuilder.Services.AddSingleton<TimeProvider>(Clock);
-        usersBuilder.Services.Configure<Mesh.Grpc.Server.GrpcServiceOptions>(o => o.EnableDetailedErrors = true); // handler bugs show in failures
+        usersBuilder.Services.AddGrpc(o => o.EnableDetailedErrors = true); // handler bugs show in failures
         _users = usersBuilder.Build();
         await _users.MigrateUsersDatabaseAsync();
         _users.MapUsers();
@@ -84,7 +84,7 @@ public class UsersFixture(TestServers servers) : IAsyncLifetime
         gatewayBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
-            // Discovery keys as the app host writes them: grpc for calls, http for the JWKS (the default key source).
+            // Discovery keys as the app host writes them: grpc for calls, http for the OpenID discovery document and JWKS.
             ["services:users:grpc:0"] = UsersGrpc.ToString(),
             ["services:users:http:0"] = UsersHttp.ToString(),
         });

@@ -36,7 +36,8 @@ internal static class MetricsPage
             .Append(Options(store.Spans.Snapshot().Select(s => s.Service).Distinct().Order(), service, "(all)")).Append("</select></label></form>")
             .Append("<p class=\"muted\" id=\"metrics-source\">Charts and the first table: inbound requests computed from the <b>server spans</b> received, ")
             .Append(perMethod ? "per method" : "per service (choose one for its methods)").Append(", last 5 minutes in 10 s buckets. ")
-            .Append("The second table: the <b>OTLP duration histograms</b> the services export (rpc.server.duration, http.server.request.duration).</p><div class=\"charts\">")
+            .Append("The second table: the <b>OTLP duration histograms</b> the services export (").Append(string.Join(", ", HistogramStats.Instruments))
+            .Append(": every HTTP request and gRPC call a service served; it carries no gRPC status, so a gRPC method's errors are counted in the first table).</p><div class=\"charts\">")
             .Append(SvgChart.Lines("Request rate", "req/s", byService.Select(g => (g.Key, Series(g, b => b.Length / Bucket.TotalSeconds))).ToArray()))
             .Append(SvgChart.Lines("Error rate", "%", byService.Select(g => (g.Key, Series(g, b => b.Length == 0 ? 0 : b.Count(s => s.IsError) * 100.0 / b.Length))).ToArray()));
         foreach (var g in byService)
@@ -60,7 +61,9 @@ internal static class MetricsPage
                   "<th>Errors</th><th>p50</th><th>p95</th><th>p99</th><th>Counted</th></tr></thead><tbody>");
         foreach (var h in histograms)
             sb.Append("<tr><td>").Append(E(h.Service)).Append("</td><td>").Append(E(h.Method)).Append("</td><td class=\"muted\">").Append(E(h.Instrument))
-              .Append("</td><td class=\"num\">").Append(h.Count).Append("</td><td class=\"num\">").Append(N(h.ErrorPercent)).Append("%</td><td class=\"num\">")
+              .Append("</td><td class=\"num\">").Append(h.Count).Append("</td><td class=\"num\">")
+              .Append(h.ErrorsKnown ? N(h.ErrorPercent) + "%" : "<span class=\"muted\" title=\"the gRPC status is not among the instrument's attributes\">n/a</span>")
+              .Append("</td><td class=\"num\">")
               .Append(Ms(h.P50)).Append("</td><td class=\"num\">").Append(Ms(h.P95)).Append("</td><td class=\"num\">").Append(Ms(h.P99))
               .Append("</td><td class=\"muted\">").Append(h.Cumulative ? "since process start" : "last export interval").Append("</td></tr>");
         sb.Append("</tbody></table><h2>Instruments (latest point)</h2><table class=\"grid\" id=\"instruments\"><thead><tr><th>Service</th><th>Name</th><th>Attributes</th>" +

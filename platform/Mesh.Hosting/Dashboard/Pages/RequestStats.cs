@@ -13,8 +13,9 @@ internal sealed record RequestStats(string Service, string Method, int Count, in
     public static IReadOnlyList<SpanRecord> ServerSpans(TelemetryStore store, DateTime since) =>
         store.Spans.Snapshot().Where(s => s.Kind == "server" && s.StartTime >= since).ToArray();
 
+    /// <summary>"package.Service/Method" for a gRPC call, "GET /route" for HTTP, else the span's name.</summary>
     public static string MethodOf(SpanRecord span) =>
-        span.Attribute("rpc.service") is { } svc && span.Attribute("rpc.method") is { } m ? $"{svc}/{m}"
+        span.GrpcMethod is { } grpc ? grpc
         : span.Attribute("http.route") is { } route ? $"{span.Attribute("http.request.method") ?? ""} {route}".Trim()
         : span.Name;
 

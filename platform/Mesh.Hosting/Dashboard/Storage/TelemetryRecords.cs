@@ -20,31 +20,59 @@ public sealed record SpanRecord(
     public DateTime StartTime => DateTime.UnixEpoch.AddTicks((long)(StartUnixNano / 100));
 
     /// <summary>
-    /// What a person reads, from the semantic-convention attributes when they are there: a gRPC span as
-    /// "package.Service/Method", an HTTP server span as "GET /route" (or the path), an HTTP client span as
-    /// "GET host/path" — instead of raw activity names such as "Microsoft.AspNetCore.Hosting.HttpRequestIn" or "POST".
+    /// What a person reads, from the semantic-convention attributes when they are there: a gRPC call as
+    /// "package.Service/Method" (<see cref="GrpcMethod"/>), an HTTP server span as "GET /route" (or the path), an HTTP
+    /// client span as "GET host/path" — instead of raw activity names such as "Microsoft.AspNetCore.Hosting.HttpRequestIn",
+    /// "POST /package.Service/Method" or "POST".
     /// </summary>
     public string DisplayName
     {
         get
         {
-            if (Attribute("rpc.service") is { Length: > 0 } service && Attribute("rpc.method") is { Length: > 0 } rpcMethod)
-                return $"{service}/{rpcMethod}";
+            if (GrpcMethod is { } grpc) return grpc;
             if (Attribute("http.request.method") is not { Length: > 0 } method) return Name;
             if (Kind == "client" && Uri.TryCreate(Attribute("url.full"), UriKind.Absolute, out var url))
                 return $"{method} {url.Authority}{url.AbsolutePath}";
-            var target = Attribute("http.route") is { Length: > 0 } route ? route : Attribute("url.path");
+            // A route that is only a catch-all ("/{**path}") says nothing about the request: its path does.
+            var target = Attribute("http.route") is { Length: > 0 } route && !GrpcNames.IsCatchAllRoute(route) ? route : Attribute("url.path");
             return string.IsNullOrEmpty(target) ? Name : $"{method} {target}";
+        }
+    }
+
+    /// <summary>
+    /// "package.Service/Method" when this span is a gRPC call, else null: from rpc.method (the gRPC client
+    /// instrumentation: the full method name in current semantic conventions, the method beside rpc.service in older
+    /// ones), from grpc-dotnet's own grpc.method tag on the ASP.NET Core request span of a served call, or — for a method
+    /// the server does not implement — from the path of the request grpc-dotnet's catch-all route answered.
+    /// </summary>
+    public string? GrpcMethod
+    {
+        get
+        {
+            if (Attribute("rpc.method") is { Length: > 0 } rpcMethod && (Attribute("rpc.system.name") ?? Attribute("rpc.system")) is "grpc" or null)
+            {
+                var name = Attribute("rpc.service") is { Length: > 0 } service ? $"{service}/{rpcMethod}" : GrpcNames.FromPath("/" + rpcMethod);
+                if (name is not null) return name;
+            }
+            return GrpcNames.FromPath(Attribute("grpc.method"))
+                ?? (GrpcNames.IsUnimplementedRoute(Attribute("http.route")) ? GrpcNames.FromPath(Attribute("url.path")) : null);
         }
     }
 
     public string? Attribute(string key) => Attributes.FirstOrDefault(a => a.Key == key).Value;
 
-    /// <summary>An error: the span says so, or its HTTP/gRPC outcome does (a 5xx, a non-OK gRPC status).</summary>
+    /// <summary>
+    /// An error: the span says so, or its outcome does (an error.type; a 5xx; a non-OK gRPC status from the client
+    /// instrumentation or from grpc-dotnet on the server; a call to a method the server does not implement).
+    /// </summary>
     public bool IsError =>
         Status == SpanStatusCode.Error
+        || Attribute("error.type") is { Length: > 0 }
         || (int.TryParse(Attribute("http.response.status_code"), out var http) && http >= 500)
-        || (Attribute("rpc.grpc.status_code") is { } grpc && grpc != "0");
+        || (Attribute("rpc.response.status_code") is { } rpcStatus && (Attribute("rpc.system.name") ?? Attribute("rpc.system")) == "grpc" && GrpcNames.IsFailure(rpcStatus))
+        || GrpcNames.IsFailure(Attribute("rpc.grpc.status_code"))
+        || GrpcNames.IsFailure(Attribute("grpc.status_code"))
+        || GrpcNames.IsUnimplementedRoute(Attribute("http.route"));
 }
 
 public enum SpanStatusCode

@@ -16,10 +16,20 @@ public sealed class TelemetryStore(DashboardOptions options)
         Spans.Snapshot().GroupBy(s => s.TraceId).Select(TraceSummary.From).OrderByDescending(t => t.Start).ToArray();
 }
 
-/// <summary>A trace in the list: its root (or earliest) span, overall duration, services, errors.</summary>
+/// <summary>
+/// A trace in the list: its root (or earliest) span, overall duration, services, errors, and whether it is only
+/// background work: no request or message came in (no server or consumer span other than a health probe) — a poller's
+/// queries, a health check's Redis PING or grpc.health.v1 call, each its own trace under the services' instrumentation.
+/// </summary>
 public sealed record TraceSummary(string TraceId, string RootName, string RootService, DateTime Start, double DurationMs,
-    int SpanCount, IReadOnlyList<string> Services, bool HasError)
+    int SpanCount, IReadOnlyList<string> Services, bool HasError, bool IsBackground = false)
 {
+    /// <summary>True for a span of an inbound request or message that is not a health probe.</summary>
+    public static bool IsInbound(SpanRecord span) =>
+        span.Kind is "server" or "consumer"
+        && span.GrpcMethod?.StartsWith("grpc.health.v1.Health/", StringComparison.Ordinal) != true
+        && span.Attribute("http.route") is not ("/health" or "/alive");
+
     public static TraceSummary From(IGrouping<string, SpanRecord> spans)
     {
         var ids = spans.Select(s => s.SpanId).ToHashSet();
@@ -29,6 +39,6 @@ public sealed record TraceSummary(string TraceId, string RootName, string RootSe
         var end = spans.Max(s => s.EndUnixNano);
         return new TraceSummary(spans.Key, root.DisplayName, root.Service, DateTime.UnixEpoch.AddTicks((long)(start / 100)),
             end > start ? (end - start) / 1_000_000.0 : 0, spans.Count(),
-            spans.Select(s => s.Service).Distinct().Order().ToArray(), spans.Any(s => s.IsError));
+            spans.Select(s => s.Service).Distinct().Order().ToArray(), spans.Any(s => s.IsError), !spans.Any(IsInbound));
     }
 }

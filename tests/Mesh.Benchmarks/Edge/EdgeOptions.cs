@@ -1,0 +1,53 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Mesh.Benchmarks.Edge.Proto;
+
+namespace Mesh.Benchmarks.Edge;
+
+/// <summary>The flags of the edge modes (--name value pairs).</summary>
+public sealed class EdgeOptions
+{
+    public int Port { get; private set; }
+    /// <summary>The backend's gRPC address for the gateway (services__catalog__grpc__0).</summary>
+    public string? Backend { get; private set; }
+    public string OutDir { get; private set; } = ".";
+    public long Id { get; private set; } = 42;
+
+    public static EdgeOptions Parse(string[] args)
+    {
+        var options = new EdgeOptions();
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
+            var value = args[i + 1];
+            switch (args[i])
+            {
+                case "--port": options.Port = int.Parse(value); break;
+                case "--backend": options.Backend = value; break;
+                case "--out": options.OutDir = value; break;
+                case "--id": options.Id = long.Parse(value); break;
+                default: throw new ArgumentException($"unknown flag {args[i]}");
+            }
+        }
+        return options;
+    }
+}
+
+/// <summary>
+/// <c>edge-bodies --out DIR [--id N]</c>: get-item.bin, the gRPC frame (5-byte prefix + GetItemRequest) h2load sends
+/// for the direct call; the REST call needs no body (GET /v1/bench/{id}).
+/// </summary>
+public static class EdgeBodies
+{
+    public static int Write(EdgeOptions options)
+    {
+        Directory.CreateDirectory(options.OutDir);
+        var payload = new GetItemRequest { Id = options.Id }.ToByteArray();
+        var frame = new byte[5 + payload.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
+        payload.CopyTo(frame.AsSpan(5));
+        File.WriteAllBytes(Path.Combine(options.OutDir, "get-item.bin"), frame);
+        Console.WriteLine($"wrote get-item.bin to {options.OutDir}");
+        return 0;
+    }
+}

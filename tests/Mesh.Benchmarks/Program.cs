@@ -1,0 +1,29 @@
+// The mesh's benchmarks on the official gRPC stack (docs/performance.md has the commands, the method and the numbers).
+// The run-*.sh scripts beside this file drive these modes (./mesh bench defaults|edge|booking):
+//   Mesh.Benchmarks defaults-server --kind bare|full [--key-pem FILE]   catalog GetShow from memory, bare vs service defaults
+//   Mesh.Benchmarks defaults-bodies --out DIR                           get-show.bin, bearer.txt, key.pem for h2load
+//   Mesh.Benchmarks otlp-sink                                           OTLP/HTTP receiver that drops everything
+//   Mesh.Benchmarks edge-backend --port P | edge-gateway --backend URL | edge-bodies --out DIR    (run-edge.sh)
+//   Mesh.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S]
+//                               [--statements] [--replay] [--work DIR]  (run-booking.sh: bookings/s end to end vs pgbench)
+using Mesh.Benchmarks.Booking;
+using Mesh.Benchmarks.Defaults;
+using Mesh.Benchmarks.Edge;
+
+return args.FirstOrDefault() switch
+{
+    "defaults-server" => await DefaultsServers.RunAsync(args[1..]),
+    "defaults-bodies" => DefaultsBodies.Write(args[1..]),
+    "otlp-sink" => await OtlpSink.RunAsync(),
+    "edge-backend" => await EdgeBackendServer.RunAsync(EdgeOptions.Parse(args[1..])),
+    "edge-gateway" => await EdgeGatewayServer.RunAsync(EdgeOptions.Parse(args[1..])),
+    "edge-bodies" => EdgeBodies.Write(EdgeOptions.Parse(args[1..])),
+    "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load … (see Program.cs)");
+    return 2;
+}
