@@ -2,6 +2,7 @@ using Mesh.ServiceDefaults.Auth;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
 
 // In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
@@ -35,6 +36,15 @@ public static class TokenValidationExtensions
         // Before JwtBearer's own post-configuration, which builds the configuration manager with this backchannel.
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IHttpClientFactory>((o, http) => o.Backchannel ??= http.CreateClient(MeshTokens.BackchannelClient));
+        // Each access token's signature is verified once, not on every call it comes with (ValidatedTokenCache).
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ValidatedTokenCache>();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<ValidatedTokenCache>((o, cache) =>
+            {
+                o.TokenHandlers.Clear();
+                o.TokenHandlers.Add(cache);
+            });
         builder.Services.AddGrpc(o => o.Interceptors.Add<BearerTokenInterceptor>());
         return builder;
     }

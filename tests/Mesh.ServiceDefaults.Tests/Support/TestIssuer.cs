@@ -108,9 +108,12 @@ public sealed class TestIssuer : IAsyncDisposable
     }
 
     /// <summary>An ES256 token signed with the current key (or <paramref name="key"/>), its kid in the header.</summary>
-    public string Mint(JsonObject claims, (string Kid, ECDsa Key)? key = null)
+    public string Mint(JsonObject claims, (string Kid, ECDsa Key)? key = null) => MintWith(claims, key ?? Current);
+
+    /// <summary>An ES256 token signed with <paramref name="key"/>, its kid in the header.</summary>
+    public static string MintWith(JsonObject claims, (string Kid, ECDsa Key) key)
     {
-        var (kid, ecdsa) = key ?? Current;
+        var (kid, ecdsa) = key;
         var input = $"{Encode(new JsonObject { ["alg"] = MeshTokens.Algorithm, ["typ"] = "JWT", ["kid"] = kid })}.{Encode(claims)}";
         var signature = ecdsa.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         return $"{input}.{Base64Url.Encode(signature)}";
