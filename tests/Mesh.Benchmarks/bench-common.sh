@@ -28,3 +28,29 @@ add() { local -n arr="$1"; arr[$2]="${arr[$2]:-}${arr[$2]:+ }$3"; }
 m() { local -n arr="$1"; median "${arr[$2]:-}"; }
 
 ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+
+# ---- shared by the h2load runners (run-defaults.sh, run-edge.sh); they define log(), SERVER_CORE and CLIENT_CORE ----
+
+# Stops every process whose pid is in PIDS, by pid, whatever way the script leaves (TERM, then KILL after 2 s).
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+stop_servers_on_exit() {
+  trap cleanup EXIT
+  trap 'log "interrupted"; exit 130' INT TERM
+}
+
+require_load_tools() {
+  local tool
+  for tool in h2load nghttp curl taskset; do
+    command -v "$tool" >/dev/null || { log "missing $tool (Debian: apt-get install nghttp2-client curl util-linux)"; exit 1; }
+  done
+  if [ "$(nproc)" -lt 2 ]; then log "needs 2 cores (servers on core $SERVER_CORE, h2load on core $CLIENT_CORE)"; exit 1; fi
+}

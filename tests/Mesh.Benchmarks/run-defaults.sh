@@ -54,25 +54,9 @@ MODES="bare defaults"
 source "$HERE/bench-common.sh"
 log() { printf '\033[1;34m[defaults]\033[0m %s\n' "$*" >&2; }
 
-# ---- stop every process we started, by pid, whatever way we leave ----
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-
-# ---- prerequisites ----
-for tool in h2load nghttp curl taskset; do
-  command -v "$tool" >/dev/null || { log "missing $tool (Debian: apt-get install nghttp2-client curl util-linux)"; exit 1; }
-done
-if [ "$(nproc)" -lt 2 ]; then log "needs 2 cores (servers on core $SERVER_CORE, h2load on core $CLIENT_CORE)"; exit 1; fi
+# Stops every process in PIDS on exit; checks h2load, nghttp, curl, taskset and two cores (bench-common.sh).
+stop_servers_on_exit
+require_load_tools
 
 # ---- build, request body, token ----
 mkdir -p "$WORK/results" "$LOGS"
