@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 
 namespace Mesh.Hosting.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;

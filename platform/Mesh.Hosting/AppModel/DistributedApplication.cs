@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Mesh.Hosting.Orchestration;
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
 namespace Mesh.Hosting;
 

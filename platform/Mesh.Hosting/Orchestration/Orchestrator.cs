@@ -1,4 +1,4 @@
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 
 namespace Mesh.Hosting.Orchestration;
 
@@ -158,7 +158,7 @@ internal sealed class Orchestrator
         }
     }
 
-    private async Task StartServerAsync(ResourceInstance instance, Func<CancellationToken, Task<(Processes.ChildProcess Process, Func<Task> Stop, Uri Endpoint)>> start, CancellationToken ct)
+    private async Task StartServerAsync(ResourceInstance instance, Func<CancellationToken, Task<(Mesh.Servers.Processes.ChildProcess Process, Func<Task> Stop, Uri Endpoint)>> start, CancellationToken ct)
     {
         // Databases on a PostgreSQL server go down and come back with it.
         var dependents = instance.Resource is PostgresServerResource pg ? pg.Databases.Select(d => _instances[d][0]).ToArray() : [];

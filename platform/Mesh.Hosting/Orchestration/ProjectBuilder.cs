@@ -1,5 +1,5 @@
-using Mesh.Hosting.Processes;
-using Mesh.Hosting.Servers;
+using Mesh.Servers.Processes;
+using Mesh.Servers;
 
 namespace Mesh.Hosting.Orchestration;
 

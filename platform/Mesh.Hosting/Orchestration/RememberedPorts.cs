@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
 namespace Mesh.Hosting.Orchestration;
 

@@ -1,4 +1,4 @@
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
 namespace Mesh.Hosting.Orchestration;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
 namespace Mesh.Hosting.Tests.AppHost;
 

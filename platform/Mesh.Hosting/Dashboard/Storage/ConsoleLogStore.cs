@@ -2,12 +2,12 @@ namespace Mesh.Hosting.Dashboard.Storage;
 
 /// <summary>
 /// Console output of every resource for the whole session (bounded per resource), across restarts: it follows
-/// each instance's <see cref="Processes.LogTail"/> from the moment the instance has one.
+/// each instance's <see cref="Mesh.Servers.Processes.LogTail"/> from the moment the instance has one.
 /// </summary>
 public sealed class ConsoleLogStore
 {
     private readonly Dictionary<string, BoundedLog<ConsoleLine>> _logs = new();
-    private readonly HashSet<Processes.LogTail> _followed = new();
+    private readonly HashSet<Mesh.Servers.Processes.LogTail> _followed = new();
     private readonly int _capacity;
     private readonly Lock _gate = new();
 

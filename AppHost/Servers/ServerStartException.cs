@@ -1,4 +1,4 @@
-namespace Mesh.Hosting;
+namespace Mesh.Servers;
 
 /// <summary>A server or service failed to start: names it, says why, and carries the end of its log.</summary>
 public sealed class ServerStartException : Exception

@@ -1,7 +1,7 @@
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 using Npgsql;
 
-namespace Mesh.Hosting.Servers;
+namespace Mesh.Servers;
 
 /// <summary>Where and how to run PostgreSQL.</summary>
 public sealed record PostgresOptions

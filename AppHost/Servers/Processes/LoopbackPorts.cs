@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Mesh.Hosting.Processes;
+namespace Mesh.Servers.Processes;
 
 /// <summary>Free TCP ports on 127.0.0.1, for servers that must be told their port up front.</summary>
 public static class LoopbackPorts

@@ -1,4 +1,4 @@
-namespace Mesh.Hosting.Processes;
+namespace Mesh.Servers.Processes;
 
 /// <summary>
 /// Keeps the last lines a process printed (for error messages) and appends every line to a log file

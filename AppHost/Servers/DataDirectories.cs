@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
-namespace Mesh.Hosting.Servers;
+namespace Mesh.Servers;
 
 /// <summary>
 /// Data directories for servers that run as their own system user (postgres, rabbitmq): the

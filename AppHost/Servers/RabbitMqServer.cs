@@ -1,7 +1,7 @@
 using System.Net.Sockets;
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
-namespace Mesh.Hosting.Servers;
+namespace Mesh.Servers;
 
 /// <summary>Where and how to run RabbitMQ.</summary>
 public sealed record RabbitMqOptions
@@ -76,7 +76,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         foreach (var sub in new[] { "mnesia", "log", "home" }) Directory.CreateDirectory(Path.Combine(dir, sub));
         File.WriteAllText(Path.Combine(dir, "enabled_plugins"), "[].\n");
         File.WriteAllText(Path.Combine(dir, "rabbitmq.conf"),
-            "# Written by Mesh.Hosting: a loopback-only broker for local runs and tests.\n" +
+            "# Written by Mesh.Servers: a loopback-only broker for local runs and tests.\n" +
             "disk_free_limit.absolute = 50MB\n" +
             "log.console = true\nlog.console.level = info\nlog.file = false\n");
         DataDirectories.CreateOwnedBy(dir, user);

@@ -1,6 +1,6 @@
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
-namespace Mesh.Hosting.Servers;
+namespace Mesh.Servers;
 
 /// <summary>Waits for a just-started server to answer, failing fast if it exits or takes too long.</summary>
 internal static class ServerReadiness

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
-namespace Mesh.Hosting.Processes;
+namespace Mesh.Servers.Processes;
 
 /// <summary>
 /// Every child process this process started, so that none outlives us: on normal exit, Ctrl+C and

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mesh.Hosting.Processes;
+namespace Mesh.Servers.Processes;
 
 /// <summary>How to start one child process.</summary>
 public sealed record ChildProcessSpec(string Name, string FileName, IReadOnlyList<string> Arguments)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Mesh.Hosting.Processes;
+namespace Mesh.Servers.Processes;
 
 /// <summary>The few POSIX calls .NET's Process class lacks: sending a chosen signal, probing a pid.</summary>
 public static partial class Posix

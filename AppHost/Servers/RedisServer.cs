@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Text;
-using Mesh.Hosting.Processes;
+using Mesh.Servers.Processes;
 
-namespace Mesh.Hosting.Servers;
+namespace Mesh.Servers;
 
 /// <summary>Where and how to run Redis.</summary>
 public sealed record RedisOptions
