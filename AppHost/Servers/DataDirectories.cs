@@ -7,7 +7,7 @@ namespace Mesh.Servers;
 /// Data directories for servers that run as their own system user (postgres, rabbitmq): the
 /// directory must belong to that user, and every parent must let it pass.
 /// </summary>
-internal static class DataDirectories
+public static class DataDirectories
 {
     /// <summary>Creates a directory, turning file-system errors into a start failure that names the server.</summary>
     public static void Create(string server, string path)

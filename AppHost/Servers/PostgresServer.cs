@@ -47,24 +47,11 @@ public sealed class PostgresServer : IAsyncDisposable
     public static async Task<PostgresServer> StartAsync(PostgresOptions options, CancellationToken ct = default)
     {
         var bin = FindBinDirectory();
-        var user = Posix.IsRoot ? "postgres" : null;
+        var user = RunAsUser;
         var port = options.Port == 0 ? LoopbackPorts.GetFree() : options.Port;
 
-        // Ownership is ensured on every start: a persistent directory may have been copied or restored.
-        DataDirectories.CreateOwnedBy(options.DataDirectory, user);
-        if (!File.Exists(Path.Combine(options.DataDirectory, "PG_VERSION")))
-        {
-            await ServerReadiness.RunToCompletionAsync(new ChildProcessSpec(Name, Path.Combine(bin, "initdb"),
-                ["-D", options.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
-            { RunAsUser = user, LogFile = options.LogFile }, TimeSpan.FromSeconds(120), ct);
-        }
-
-        var args = new List<string>
-        {
-            "-D", options.DataDirectory, "-p", port.ToString(),
-            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-            "-c", "max_connections=300", "-c", "logging_collector=off",
-        };
+        await InitializeAsync(options.DataDirectory, options.LogFile, ct);
+        var args = ServerArguments(options.DataDirectory, port);
         if (options.Ephemeral)
             args.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
 
@@ -88,12 +75,52 @@ public sealed class PostgresServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>The user PostgreSQL runs as: postgres when we are root (it refuses to run as root), else ourselves.</summary>
+    public static string? RunAsUser => Posix.IsRoot ? "postgres" : null;
+
+    /// <summary>
+    /// Creates the data directory owned by <see cref="RunAsUser"/> and runs initdb when it holds no cluster yet
+    /// (superuser postgres, trust on loopback, UTF8). Ownership is ensured on every start: a persistent directory may
+    /// have been copied or restored.
+    /// </summary>
+    public static async Task InitializeAsync(string dataDirectory, string? logFile = null, CancellationToken ct = default)
+    {
+        var bin = FindBinDirectory();
+        DataDirectories.CreateOwnedBy(dataDirectory, RunAsUser);
+        if (File.Exists(Path.Combine(dataDirectory, "PG_VERSION"))) return;
+        await ServerReadiness.RunToCompletionAsync(new ChildProcessSpec(Name, Path.Combine(bin, "initdb"),
+            ["-D", dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
+        { RunAsUser = RunAsUser, LogFile = logFile }, TimeSpan.FromSeconds(120), ct);
+    }
+
+    /// <summary>The server's command line after the binary: loopback TCP only, no unix sockets, no log collector.</summary>
+    public static List<string> ServerArguments(string dataDirectory, int port) =>
+    [
+        "-D", dataDirectory, "-p", port.ToString(),
+        "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+        "-c", "max_connections=300", "-c", "logging_collector=off",
+    ];
+
+    /// <summary>True when the server at <paramref name="connectionString"/> answers SELECT 1.</summary>
+    public static async Task<bool> ProbeAsync(string connectionString, CancellationToken ct)
+    {
+        // Pooling off: a probe must not leave idle connections behind.
+        var cs = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 3 }.ConnectionString;
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT 1", conn);
+        return await cmd.ExecuteScalarAsync(ct) is 1;
+    }
+
     /// <summary>Creates a database if it does not exist yet.</summary>
-    public async Task CreateDatabaseAsync(string database, CancellationToken ct = default)
+    public Task CreateDatabaseAsync(string database, CancellationToken ct = default) => CreateDatabaseAsync(ConnectionString, database, ct);
+
+    /// <summary>Creates a database on the server at <paramref name="connectionString"/> if it does not exist yet.</summary>
+    public static async Task CreateDatabaseAsync(string connectionString, string database, CancellationToken ct = default)
     {
         if (!IsSafeIdentifier(database))
             throw new ArgumentException($"Database name '{database}' must be lower-case letters, digits and '_' (≤ 63).", nameof(database));
-        await using var conn = new NpgsqlConnection(ConnectionString);
+        await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = database } } };
         if (await exists.ExecuteScalarAsync(ct) is not null) return;
@@ -112,17 +139,16 @@ public sealed class PostgresServer : IAsyncDisposable
     public static bool IsSafeIdentifier(string name) =>
         name.Length is > 0 and <= 63 && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_') && name[0] is not (>= '0' and <= '9');
 
-    private async Task<bool> ProbeAsync(CancellationToken ct)
+    private Task<bool> ProbeAsync(CancellationToken ct) => ProbeAsync(ConnectionString, ct);
+
+    /// <summary>The newest installed PostgreSQL's bin directory, or Debian 12's when none is installed (to describe, not run).</summary>
+    public static string FindBinDirectoryOrDefault()
     {
-        // Pooling off: a probe must not leave idle connections behind.
-        var cs = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, Timeout = 3 }.ConnectionString;
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT 1", conn);
-        return await cmd.ExecuteScalarAsync(ct) is 1;
+        try { return FindBinDirectory(); }
+        catch (ServerStartException) { return "/usr/lib/postgresql/15/bin"; }
     }
 
-    private static string FindBinDirectory()
+    public static string FindBinDirectory()
     {
         const string root = "/usr/lib/postgresql";
         var bin = Directory.Exists(root)

@@ -24,7 +24,7 @@ public sealed record RabbitMqOptions
 public sealed class RabbitMqServer : IAsyncDisposable
 {
     private const string Name = "rabbitmq";
-    private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    public const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     private const string CtlScript = "/usr/lib/rabbitmq/bin/rabbitmqctl";
 
     private readonly ChildProcess _broker;
@@ -63,42 +63,17 @@ public sealed class RabbitMqServer : IAsyncDisposable
         if (!File.Exists(ServerScript))
             throw new ServerStartException(Name, "rabbitmq-server is not installed; run ./mesh up or apt-get install rabbitmq-server", "");
 
-        var user = Posix.IsRoot ? "rabbitmq" : null;
+        var user = RunAsUser;
         var dir = Path.GetFullPath(options.DataDirectory);
         var port = options.Port == 0 ? LoopbackPorts.GetFree() : options.Port;
         var distPort = LoopbackPorts.GetFree();
         var epmdPort = LoopbackPorts.GetFree();
         // Every broker has its own epmd, so one constant node name cannot clash — and it must stay the
         // same across runs: RabbitMQ keeps its state (queues, messages) per node name.
-        const string nodeName = "mesh@localhost";
+        const string nodeName = NodeNameDefault;
         var pidFile = Path.Combine(dir, "rabbit.pid");
 
-        foreach (var sub in new[] { "mnesia", "log", "home" }) Directory.CreateDirectory(Path.Combine(dir, sub));
-        File.WriteAllText(Path.Combine(dir, "enabled_plugins"), "[].\n");
-        File.WriteAllText(Path.Combine(dir, "rabbitmq.conf"),
-            "# Written by Mesh.Servers: a loopback-only broker for local runs and tests.\n" +
-            "disk_free_limit.absolute = 50MB\n" +
-            "log.console = true\nlog.console.level = info\nlog.file = false\n");
-        DataDirectories.CreateOwnedBy(dir, user);
-
-        var env = new Dictionary<string, string?>
-        {
-            ["HOME"] = Path.Combine(dir, "home"),
-            ["RABBITMQ_NODENAME"] = nodeName,
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = port.ToString(),
-            ["RABBITMQ_DIST_PORT"] = distPort.ToString(),
-            ["ERL_EPMD_PORT"] = epmdPort.ToString(),
-            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
-            ["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
-            ["RABBITMQ_PID_FILE"] = pidFile,
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
-            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(dir, "rabbitmq.conf"),
-            ["RABBITMQ_LOGS"] = "-",
-        };
+        var env = PrepareNode(dir, port, distPort, epmdPort);
 
         var epmd = ChildProcess.Start(new ChildProcessSpec("rabbitmq-epmd", "/usr/bin/epmd", ["-port", epmdPort.ToString(), "-address", "127.0.0.1"])
         { RunAsUser = user, LogFile = options.LogFile, Environment = env });
@@ -126,6 +101,65 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The user RabbitMQ runs as: rabbitmq when we are root, else ourselves.</summary>
+    public static string? RunAsUser => Posix.IsRoot ? "rabbitmq" : null;
+
+    /// <summary>The node name; constant, since RabbitMQ keeps its state (queues, messages) per node name.</summary>
+    public const string NodeNameDefault = "mesh@localhost";
+
+    /// <summary>
+    /// Lays out a node's directories (mnesia, log, home) and config under <paramref name="dir"/>, owned by
+    /// <see cref="RunAsUser"/>, and returns the environment rabbitmq-server (and epmd) run with: everything on loopback,
+    /// epmd on <paramref name="epmdPort"/>.
+    /// </summary>
+    public static Dictionary<string, string?> PrepareNode(string dir, int port, int distPort, int epmdPort, bool createFiles = true)
+    {
+        dir = Path.GetFullPath(dir);
+        if (createFiles) CreateNodeFiles(dir);
+        return new Dictionary<string, string?>
+        {
+            ["HOME"] = Path.Combine(dir, "home"),
+            ["RABBITMQ_NODENAME"] = NodeNameDefault,
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = port.ToString(),
+            ["RABBITMQ_DIST_PORT"] = distPort.ToString(),
+            ["ERL_EPMD_PORT"] = epmdPort.ToString(),
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+            ["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
+            ["RABBITMQ_PID_FILE"] = Path.Combine(dir, "rabbit.pid"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(dir, "rabbitmq.conf"),
+            ["RABBITMQ_LOGS"] = "-",
+        };
+    }
+
+    /// <summary>Creates the node's directories and config files under <paramref name="dir"/>, owned by <see cref="RunAsUser"/>.</summary>
+    public static void CreateNodeFiles(string dir)
+    {
+        foreach (var sub in new[] { "mnesia", "log", "home" }) Directory.CreateDirectory(Path.Combine(dir, sub));
+        File.WriteAllText(Path.Combine(dir, "enabled_plugins"), "[].\n");
+        File.WriteAllText(Path.Combine(dir, "rabbitmq.conf"),
+            "# Written by Mesh.Servers: a loopback-only broker for local runs and tests.\n" +
+            "disk_free_limit.absolute = 50MB\n" +
+            "log.console = true\nlog.console.level = info\nlog.file = false\n");
+        DataDirectories.CreateOwnedBy(dir, RunAsUser);
+    }
+
+    /// <summary>Sends the AMQP 0-9-1 protocol header to 127.0.0.1:<paramref name="port"/> and expects Connection.Start back.</summary>
+    public static async Task<bool> ProbeAmqpAsync(int port, CancellationToken ct)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port, ct);
+        var stream = client.GetStream();
+        await stream.WriteAsync("AMQP\0\0\x09\x01"u8.ToArray(), ct);
+        var buffer = new byte[8];
+        var read = await stream.ReadAsync(buffer, ct);
+        return read > 0 && buffer[0] == 1;
+    }
+
     /// <summary>Creates a virtual host (if missing) and gives the default user full rights on it.</summary>
     public async Task CreateVirtualHostAsync(string vhost, CancellationToken ct = default)
     {
@@ -145,17 +179,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends the AMQP 0-9-1 protocol header and expects a method frame (Connection.Start) back.</summary>
-    private async Task<bool> ProbeAmqpAsync(CancellationToken ct)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", Port, ct);
-        var stream = client.GetStream();
-        await stream.WriteAsync("AMQP\0\0\x09\x01"u8.ToArray(), ct);
-        var buffer = new byte[8];
-        var read = await stream.ReadAsync(buffer, ct);
-        return read > 0 && buffer[0] == 1;
-    }
+    private Task<bool> ProbeAmqpAsync(CancellationToken ct) => ProbeAmqpAsync(Port, ct);
 
     private int ReadBeamPid() => ReadPid(_pidFile);
 

@@ -67,10 +67,13 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Sends PING in the Redis protocol and expects +PONG.</summary>
-    private async Task<bool> PingAsync(CancellationToken ct)
+    private Task<bool> PingAsync(CancellationToken ct) => PingAsync(Port, ct);
+
+    /// <summary>Sends PING in the Redis protocol to 127.0.0.1:<paramref name="port"/> and expects +PONG.</summary>
+    public static async Task<bool> PingAsync(int port, CancellationToken ct)
     {
         using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", Port, ct);
+        await client.ConnectAsync("127.0.0.1", port, ct);
         var stream = client.GetStream();
         await stream.WriteAsync("PING\r\n"u8.ToArray(), ct);
         var buffer = new byte[64];
