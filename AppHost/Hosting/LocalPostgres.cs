@@ -79,8 +79,6 @@ public static class LocalPostgresExtensions
             .WithArgs(LocalServers.WrappedCommand(PostgresServer.RunAsUser, Path.Combine(PostgresServer.FindBinDirectoryOrDefault(), "postgres")))
             .WithArgs([.. PostgresServer.ServerArguments(dataDirectory, p)])
             .WithEnvironment("MESH_STOP_SIGNAL", "INT")
-            .WithEnvironment("PGDATA", "")
-            .WithEnvironment("PGPORT", "")
             .WithHealthCheck(healthKey);
     }
 
