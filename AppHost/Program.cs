@@ -25,9 +25,9 @@ IResourceBuilder<IResourceWithConnectionString> cache = containers ? builder.Add
 IResourceBuilder<IResourceWithConnectionString> messaging = containers ? builder.AddRabbitMQ("messaging") : builder.AddLocalRabbitMQ("messaging");
 
 // The REST edge: transcodes HTTP/JSON to the services' gRPC from their google.api.http rules.
-// http://localhost:8080 — /docs (Swagger UI), /openapi.json, /health. Rate limits live in Redis.
+// http://localhost:8080 (Mesh:EdgePort) — /docs (Swagger UI), /openapi.json, /health. Rate limits live in Redis.
 var gateway = builder.AddProject<Projects.Mesh_Gateway>("gateway")
-    .WithEdgeEndpoint(port: 8080)
+    .WithEdgeEndpoint(port: builder.Configuration.GetValue("Mesh:EdgePort", 8080))
     .WithReference(cache).WaitFor(cache);
 
 // Accounts, sign-in and tokens: the issuer every other service and the gateway validate against (its JWKS).

@@ -10,7 +10,8 @@ namespace Mesh.AppHost.Tests;
 public sealed class AppHostFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["users", "catalog", "payment", "booking", "gateway"];
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    /// <summary>Generous: `./mesh test` runs the other test assemblies at the same time on a small machine.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mesh-apphost-").FullName;
     public DistributedApplication App { get; private set; } = null!;
@@ -25,11 +26,20 @@ public sealed class AppHostFixture : IAsyncLifetime
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
             builder.CreateResourceBuilder(project).WithEnvironment("Mesh__Resilience__Deadline", "00:01:00");
         App = await builder.BuildAsync();
-        using var cts = new CancellationTokenSource(StartTimeout);
-        await App.StartAsync(cts.Token);
-        foreach (var service in Services)
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cts.Token);
-        Edge = App.CreateHttpClient("gateway", "http");
+        try
+        {
+            using var cts = new CancellationTokenSource(StartTimeout);
+            await App.StartAsync(cts.Token);
+            foreach (var service in Services)
+                await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cts.Token);
+            Edge = App.CreateHttpClient("gateway", "http");
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose initialisation failed: stop what did start.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Stops a resource through the app model (as the dashboard's Stop does) and waits until it has exited.</summary>

@@ -12,8 +12,7 @@ public sealed class ManifestTests
         var output = Path.Combine(Path.GetTempPath(), $"mesh-manifest-{Guid.NewGuid():N}.json");
         try
         {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
-            var dll = Path.Combine(AppHostDirectory(), "bin", configuration, "net10.0", "Mesh.AppHost.dll");
+            var dll = Path.Combine(AppHostDirectory(), "bin", Configuration, "net10.0", "Mesh.AppHost.dll");
             var psi = new ProcessStartInfo("dotnet", [dll, "--publisher", "manifest", "--output-path", output])
             { RedirectStandardOutput = true, RedirectStandardError = true };
             using var process = Process.Start(psi)!;
@@ -51,8 +50,12 @@ public sealed class ManifestTests
         }
     }
 
+    /// <summary>The build configuration these tests (and so the app host) were built in.</summary>
+    public static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+
     /// <summary>Projects.Mesh_AppHost.ProjectPath names the project's directory (or, in other SDKs, its file).</summary>
-    private static string AppHostDirectory() =>
+    public static string AppHostDirectory() =>
         Directory.Exists(Projects.Mesh_AppHost.ProjectPath) ? Projects.Mesh_AppHost.ProjectPath : Path.GetDirectoryName(Projects.Mesh_AppHost.ProjectPath)!;
 
     private static string[] ServiceRefs(params string[] services) =>

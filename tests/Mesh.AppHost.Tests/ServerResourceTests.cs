@@ -91,13 +91,21 @@ public sealed class ServerResourceTests : IDisposable
             probe.WithReference(builder.CreateResourceBuilder(resource)).WaitFor(builder.CreateResourceBuilder(resource));
         }
         var app = await builder.BuildAsync(Ct);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        cts.CancelAfter(AppHostFixture.StartTimeout);
-        await app.StartAsync(cts.Token);
-        foreach (var name in Servers.Concat(["usersdb", "catalogdb", "paymentdb", "bookingdb"]))
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
-        await app.ResourceNotifications.WaitForResourceAsync("probe", KnownResourceStates.Running, cts.Token);
-        return app;
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            cts.CancelAfter(AppHostFixture.StartTimeout);
+            await app.StartAsync(cts.Token);
+            foreach (var name in Servers.Concat(["usersdb", "catalogdb", "paymentdb", "bookingdb"]))
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
+            await app.ResourceNotifications.WaitForResourceAsync("probe", KnownResourceStates.Running, cts.Token);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task<string> ReadProbeAsync(string file)

@@ -1,9 +1,9 @@
-namespace Mesh.Hosting.Tests;
+namespace Mesh.Servers.Tests;
 
 /// <summary>A throw-away directory for tests that start their own server instance.</summary>
 internal sealed class ScratchDirectory : IDisposable
 {
-    public ScratchDirectory() => Path = Directory.CreateTempSubdirectory("mesh-hosting-test-").FullName;
+    public ScratchDirectory() => Path = Directory.CreateTempSubdirectory("mesh-servers-test-").FullName;
 
     public string Path { get; }
 

@@ -5,7 +5,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using StackExchange.Redis;
 
-namespace Mesh.Hosting.Tests;
+namespace Mesh.Servers.Tests;
 
 /// <summary>
 /// Each launcher starts its real server, a real client does a round trip, and after stop no process of

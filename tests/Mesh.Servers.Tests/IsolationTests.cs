@@ -6,7 +6,7 @@ using RabbitMQ.Client;
 using StackExchange.Redis;
 using StackExchange.Redis.KeyspaceIsolation;
 
-namespace Mesh.Hosting.Tests;
+namespace Mesh.Servers.Tests;
 
 /// <summary>
 /// Two test classes (xunit runs classes in parallel) share the run's servers and write the same table

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Mesh.Servers;
 
-namespace Mesh.Hosting.Tests;
+namespace Mesh.Servers.Tests;
 
 /// <summary>A server that cannot start fails fast, naming itself and quoting the end of its log.</summary>
 public sealed class FailFastTests

@@ -1,4 +1,4 @@
-namespace Mesh.Hosting.Tests;
+namespace Mesh.Servers.Tests;
 
 internal static class ProcessAssert
 {
