@@ -40,7 +40,7 @@ public sealed class MeshUpStopTests : IDisposable
         {
             if (e.Data is null) return;
             lock (output) output.AppendLine(e.Data);
-            if (e.Data.TrimStart().StartsWith("gateway ", StringComparison.Ordinal)) ready.TrySetResult();
+            if (e.Data.TrimStart().StartsWith("booking ", StringComparison.Ordinal)) ready.TrySetResult(); // the last to start
         };
         host.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         host.BeginOutputReadLine();
