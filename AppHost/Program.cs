@@ -1,23 +1,38 @@
-// The whole mesh as an app model — read it as the architecture diagram. `./mesh up` runs it:
-// servers first, then each service once what it waits for is healthy; Ctrl+C stops everything.
-using Mesh.Hosting;
+// The whole mesh as an Aspire app model — read it as the architecture diagram. `./mesh up` runs it: servers first,
+// then each service once what it waits for is healthy; the Aspire dashboard (http://localhost:18888) shows it all;
+// Ctrl+C stops everything.
+using Mesh.Hosting.Local;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// Shared infrastructure: one PostgreSQL server (a database per service), Redis, RabbitMQ.
-var postgres = builder.AddPostgres("postgres");
-var cache = builder.AddRedis("cache");
-var messaging = builder.AddRabbitMQ("messaging");
+// Shared infrastructure: one PostgreSQL server (a database per service), Redis, RabbitMQ. By default Debian's servers
+// run as processes with their data under .mesh/data (Mesh.Hosting.Local); with Mesh:Servers=containers the same names
+// are Aspire's stock container resources, for a machine with a container runtime.
+var containers = string.Equals(builder.Configuration["Mesh:Servers"], "containers", StringComparison.OrdinalIgnoreCase);
+Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase;
+if (containers)
+{
+    var postgres = builder.AddPostgres("postgres").WithDataVolume();
+    addDatabase = name => postgres.AddDatabase(name);
+}
+else
+{
+    var postgres = builder.AddLocalPostgres("postgres");
+    addDatabase = name => postgres.AddDatabase(name);
+}
+IResourceBuilder<IResourceWithConnectionString> cache = containers ? builder.AddRedis("cache") : builder.AddLocalRedis("cache");
+IResourceBuilder<IResourceWithConnectionString> messaging = containers ? builder.AddRabbitMQ("messaging") : builder.AddLocalRabbitMQ("messaging");
 
 // The REST edge: transcodes HTTP/JSON to the services' gRPC from their google.api.http rules.
-// http://localhost:8080 — /docs (Swagger UI), /openapi.json, /health. Rate limits live in Redis.
-var gateway = builder.AddProject("gateway", "services/Gateway")
-    .WithEndpointPort("http", 8080)
+// http://localhost:8080 (Mesh:EdgePort) — /docs (Swagger UI), /openapi.json, /health. Rate limits live in Redis.
+var gateway = builder.AddProject<Projects.Mesh_Gateway>("gateway")
+    .WithEdgeEndpoint(port: builder.Configuration.GetValue("Mesh:EdgePort", 8080))
     .WithReference(cache).WaitFor(cache);
 
 // Accounts, sign-in and tokens: the issuer every other service and the gateway validate against (its JWKS).
-var usersDb = postgres.AddDatabase("usersdb");
-var users = builder.AddProject("users", "services/Users")
+var usersDb = addDatabase("usersdb");
+var users = builder.AddProject<Projects.Mesh_Users>("users").WithServiceEndpoints()
     .WithReference(usersDb).WithReference(cache)
     .WaitFor(usersDb).WaitFor(cache);
 gateway.WithReference(users);
@@ -25,15 +40,15 @@ gateway.WithReference(users);
 // What people browse before they book: cities, venues with seat maps, shows, bookable services, products. Redis for
 // hot reads, cleared by the catalog's own change events (outbox → RabbitMQ); it validates tokens against the users
 // service's JWKS. Demo data is loaded on the first start.
-var catalogDb = postgres.AddDatabase("catalogdb");
-var catalog = builder.AddProject("catalog", "services/Catalog")
+var catalogDb = addDatabase("catalogdb");
+var catalog = builder.AddProject<Projects.Mesh_Catalog>("catalog").WithServiceEndpoints()
     .WithReference(catalogDb).WithReference(cache).WithReference(messaging).WithReference(users)
     .WaitFor(catalogDb).WaitFor(cache).WaitFor(messaging);
 gateway.WithReference(catalog);
 
 // Payment methods, payments, refunds and the ledger; events leave through its outbox to RabbitMQ.
-var paymentDb = postgres.AddDatabase("paymentdb");
-var payment = builder.AddProject("payment", "services/Payment")
+var paymentDb = addDatabase("paymentdb");
+var payment = builder.AddProject<Projects.Mesh_Payment>("payment").WithServiceEndpoints()
     .WithReference(paymentDb).WithReference(messaging).WithReference(users)
     .WaitFor(paymentDb).WaitFor(messaging);
 gateway.WithReference(payment);
@@ -41,8 +56,9 @@ gateway.WithReference(payment);
 // Holds on seats and service slots (exclusive in the database; prices from the catalog), the checkout saga (payment
 // with the booking id as idempotency key, settled through RabbitMQ tasks and events when the outcome is not known at
 // once), cancellation by policy with refunds as queue tasks, history with signed tickets.
-var bookingDb = postgres.AddDatabase("bookingdb");
-var booking = builder.AddProject("booking", "services/Booking")
+var bookingDb = addDatabase("bookingdb");
+var booking = builder.AddProject<Projects.Mesh_Booking>("booking").WithServiceEndpoints()
+    .WithReplicas(builder.Configuration.GetValue("Mesh:Replicas:booking", 1))
     .WithReference(bookingDb).WithReference(cache).WithReference(catalog).WithReference(users)
     .WithReference(messaging).WithReference(payment)
     .WaitFor(bookingDb).WaitFor(catalog).WaitFor(messaging);
@@ -53,5 +69,8 @@ catalog.WithReference(booking);
 
 // Referral, rating and support join the graph in the same shape as they are built; the gateway gets a reference to
 // each one it fronts.
+
+// `./mesh up` prints each connection string and endpoint as its resource becomes ready.
+builder.PrintStartupSummary();
 
 builder.Build().Run();

@@ -14,7 +14,7 @@
 # statement of bookingdb and paymentdb in the measured window, per confirmed booking; --no-replay skips the replay
 # (and pg_stat_statements, unless --statements).
 # What runs: Mesh.Benchmarks booking-load starts PostgreSQL (durable: fsync on) and RabbitMQ as processes
-# (Mesh.Hosting launchers, data under /tmp, deleted afterwards), hosts booking and payment as their Program.cs compose
+# (Mesh.Servers launchers, data under /tmp, deleted afterwards), hosts booking and payment as their Program.cs compose
 # them (stores, outbox relays, workers, token validation) plus an in-memory stand-in for the catalog contract, all on
 # loopback h2c in one process with the driver (Grpc.Net.Client); then creates a 1M-row seats table and runs Debian's
 # pgbench (/usr/lib/postgresql/*/bin/pgbench). --quiet-wait S waits up to S seconds for both cores to be >= 90% idle first.

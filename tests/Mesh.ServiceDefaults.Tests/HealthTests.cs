@@ -1,7 +1,7 @@
 using System.Net;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 using Mesh.ServiceDefaults.Health;
 using Mesh.ServiceDefaults.Hosting;
 using Mesh.ServiceDefaults.Tests.Support;

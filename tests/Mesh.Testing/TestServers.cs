@@ -1,4 +1,4 @@
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 using Xunit;
 
 namespace Mesh.Testing;

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Mesh.Booking.V1;
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 using Mesh.Payment.V1;
 using Mesh.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -21,7 +21,7 @@ namespace Mesh.Benchmarks.Booking;
 /// Checkout, paid through the real payment service — at saturating concurrency, with checkout p50/p99; then, on the
 /// same PostgreSQL server in the same run, pgbench running the bare "take seat if free" UPDATE, and the ratio.
 /// <para>
-/// Real parts: PostgreSQL and RabbitMQ as processes (Mesh.Hosting launchers), booking and payment as in their
+/// Real parts: PostgreSQL and RabbitMQ as processes (Mesh.Servers launchers), booking and payment as in their
 /// Program.cs (stores, outbox relays, workers, token validation) hosted in this process on loopback h2c. The catalog
 /// is <see cref="BenchCatalog"/> (its contract from memory). Everything shares the machine's cores with the driver.
 /// </para>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 using Npgsql;
 
 namespace Mesh.Benchmarks.Booking;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Mesh.Hosting.Servers;
+using Mesh.Servers;
 using Npgsql;
 
 namespace Mesh.Benchmarks.Booking;

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Mesh.AppHost.Tests;
+
+/// <summary>
+/// `./mesh up` runs the app host's build output (exec, so the script's pid is the app host's). Ctrl+C — SIGINT to the
+/// whole foreground process group — and SIGTERM to its pid both end it, and nothing it started is left: not a
+/// service, not a server, not DCP.
+/// </summary>
+public sealed class MeshUpStopTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("mesh-up-").FullName;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stopping_mesh_up_leaves_no_process(bool sigintToGroup)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dll = Path.Combine(ManifestTests.AppHostDirectory(), "bin", ManifestTests.Configuration, "net10.0", "Mesh.AppHost.dll");
+        // `setsid` makes the app host a process group leader, as a shell makes a foreground job.
+        var psi = new ProcessStartInfo("setsid", ["dotnet", dll, $"--Mesh:Data={_data}", $"--Mesh:EdgePort={FreePort()}"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development", ["DOTNET_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = $"http://localhost:{FreePort()}",
+                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{FreePort()}",
+                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{FreePort()}",
+                ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true", ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
+            },
+        };
+        using var host = Process.Start(psi)!;
+        var ready = new TaskCompletionSource();
+        var output = new System.Text.StringBuilder();
+        host.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.TrimStart().StartsWith("booking ", StringComparison.Ordinal)) ready.TrySetResult(); // the last to start
+        };
+        host.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        try
+        {
+            await ready.Task.WaitAsync(AppHostFixture.StartTimeout, ct);
+            var started = Descendants(host.Id).Concat(DcpTrees(host.Id)).Distinct().ToList();
+            Assert.Contains(started, p => Cmdline(p).Contains("beam.smp", StringComparison.Ordinal));
+            Assert.Contains(started, p => Cmdline(p).Contains("Mesh.Booking", StringComparison.Ordinal));
+
+            Assert.Equal(0, sigintToGroup ? Kill(-host.Id, 2) : Kill(host.Id, 15));
+            await host.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(TimeSpan.FromMinutes(1));
+            while (started.Any(Alive) && !cts.IsCancellationRequested) await Task.Delay(200, CancellationToken.None);
+            var left = started.Where(Alive).Select(p => $"{p} {Cmdline(p)}").ToList();
+            Assert.True(left.Count == 0, "left running: " + string.Join("; ", left));
+        }
+        finally
+        {
+            if (!host.HasExited) { Kill(-host.Id, 9); }
+            lock (output) TestContext.Current.TestOutputHelper?.WriteLine(output.ToString());
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private static IEnumerable<int> AllPids() =>
+        Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Select(n => int.Parse(n!));
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (IOException) { return 0; }
+    }
+
+    private static List<int> Descendants(int root)
+    {
+        var all = AllPids().Select(p => (Pid: p, Parent: ParentOf(p))).ToList();
+        var result = new List<int> { root };
+        for (var i = 0; i < result.Count; i++)
+            result.AddRange(all.Where(p => p.Parent == result[i]).Select(p => p.Pid));
+        return result;
+    }
+
+    /// <summary>DCP detaches from the app host; it is found by the pid it monitors.</summary>
+    private static IEnumerable<int> DcpTrees(int appHost) =>
+        AllPids().Where(p => Cmdline(p).Contains($"--monitor {appHost}", StringComparison.Ordinal)).SelectMany(Descendants);
+
+    private static string Cmdline(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
+
+    private static bool Alive(int pid)
+    {
+        try { return File.ReadAllLines($"/proc/{pid}/status").Any(l => l.StartsWith("State:", StringComparison.Ordinal) && !l.Contains('Z')); }
+        catch (IOException) { return false; }
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
