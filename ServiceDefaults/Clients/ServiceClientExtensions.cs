@@ -3,6 +3,7 @@ using Grpc.Net.ClientFactory;
 using Mesh.ServiceDefaults.Clients;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 // In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
 namespace Microsoft.Extensions.Hosting;
@@ -30,7 +31,7 @@ public static class ServiceClientExtensions
         var options = builder.Configuration.GetSection(ServiceClientOptions.SectionName).Get<ServiceClientOptions>() ?? new ServiceClientOptions();
         configure?.Invoke(options);
         var contract = ContractOf(typeof(TClient));
-        builder.Services.AddSingleton<ServiceCircuitBreakers>();
+        builder.Services.TryAddSingleton<ServiceCircuitBreakers>(); // one set of breakers, however many clients
 
         var client = builder.Services.AddGrpcClient<TClient>(o => o.Address = new Uri($"http://_grpc.{service}"))
             .ConfigureChannel(o => o.ServiceConfig = RetryServiceConfig.For(contract, options));
