@@ -21,8 +21,15 @@ public sealed class BookingFlowTests(AppHostFixture mesh)
             token, idempotencyKey: $"checkout-{Guid.NewGuid():N}", ct: Ct);
         Assert.Equal("CONFIRMED", booking.Str("status"));
         Assert.Equal(hold.Long("amountMinor"), booking.Long("amountMinor"));
-        var seats = await mesh.Edge.SendAsync(HttpMethod.Get, $"/v1/shows/{show}/seats", ct: Ct);
-        Assert.NotEqual("AVAILABLE", seats.GetProperty("seats").EnumerateArray().Single(s => s.Str("id") == seat).Str("status"));
+        // The catalog's seat map may be up to a second stale (it caches booking's seat status): poll, with a hang guard.
+        string? status = null;
+        for (var attempt = 0; attempt < 300 && status is null or "AVAILABLE"; attempt++)
+        {
+            if (attempt > 0) await Task.Delay(100, Ct);
+            var seats = await mesh.Edge.SendAsync(HttpMethod.Get, $"/v1/shows/{show}/seats", ct: Ct);
+            status = seats.GetProperty("seats").EnumerateArray().Single(s => s.Str("id") == seat).Str("status");
+        }
+        Assert.NotEqual("AVAILABLE", status);
 
         var quote = await mesh.Edge.SendAsync(HttpMethod.Get, $"/v1/bookings/{booking.Str("id")}:quoteCancellation", token: token, ct: Ct);
         Assert.True(quote.GetProperty("cancellable").GetBoolean());

@@ -63,8 +63,14 @@ public sealed class TraceTests(CheckoutFixture fixture) : IClassFixture<Checkout
         var consumer = Trace().Single(s => s.Kind == ActivityKind.Consumer && Describes(s, "booking.payment-events"));
         Assert.Equal("payment.succeeded", consumer.GetTagItem("messaging.rabbitmq.destination.routing_key"));
         // Every span but the caller's root has its parent inside the trace: it is one tree, not spans that share an id.
-        var ids = Trace().Select(s => s.SpanId).ToHashSet();
-        var orphans = Trace().Where(s => s.SpanId != rootId && !ids.Contains(s.ParentSpanId)).Select(s => $"{s.Source.Name} {s.Kind} '{s.DisplayName}'");
+        // A span is exported when it ends, a parent after its children: wait for the tree to close (hang guard only).
+        string[] Orphans()
+        {
+            var trace = Trace();
+            var ids = trace.Select(s => s.SpanId).ToHashSet();
+            return trace.Where(s => s.SpanId != rootId && !ids.Contains(s.ParentSpanId)).Select(s => $"{s.Source.Name} {s.Kind} '{s.DisplayName}'").ToArray();
+        }
+        var orphans = await Eventually.UntilAsync(() => Task.FromResult(Orphans()), o => o.Length == 0, "every span's parent in the trace");
         Assert.Empty(orphans);
     }
 
