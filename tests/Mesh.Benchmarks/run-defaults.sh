@@ -5,13 +5,15 @@
 #
 #   bare        Mesh.Benchmarks defaults-server --kind bare: slim host, no logging, AddGrpc + MapGrpcService. The floor.
 #   defaults    Mesh.Benchmarks defaults-server --kind full: WebApplication.CreateBuilder + AddServiceDefaults() +
-#               AddTokenValidation() (fixed Mesh:Auth:Keys) + MapDefaultEndpoints(), Production, framework log levels,
-#               OTLP/HTTP export (traces, metrics, logs) to a local sink (otlp-sink); every call carries a valid ES256
-#               bearer token, which JwtBearer validates.
+#               AddTokenValidation() (fixed Mesh:Auth:Keys) + MapDefaultEndpoints(), Production (so its default trace
+#               sampling: ServiceDefaults/Telemetry/TraceSampling.cs), framework log levels, OTLP/HTTP export (traces,
+#               metrics, logs) to a local sink (otlp-sink); every call carries a valid ES256 bearer token, which
+#               JwtBearer validates.
 #   with --variants, three more, to tell where the cost is:
-#   defaults-quiet       the same full server with Logging__LogLevel__Microsoft.AspNetCore=Warning (no per-request logs)
-#   defaults-anon        the first full server, called without the bearer token (no JwtBearer validation)
-#   defaults-quiet-anon  both: what is left is tracing, metrics and the rest of the pipeline
+#   defaults-alltraces       a second full server with OTEL_TRACES_SAMPLER=parentbased_always_on: every call traced
+#                            and exported (as Development does, and as every environment did before the sampling default)
+#   defaults-anon            the first full server, called without the bearer token (no JwtBearer validation)
+#   defaults-alltraces-anon  both: every call traced, no token
 # Servers pinned to core 0 (all started once; only the measured one gets load), h2load and the OTLP sink on core 1.
 # Every server is warmed up first (the JIT needs tens of seconds of load on one core), then ROUNDS rounds measure
 # each mode in turn, the order reversed every other round; the table shows medians, RPS and CPU per request.
@@ -43,12 +45,12 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --variants) VARIANTS=1; shift ;;
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "run-defaults.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 MODES="bare defaults"
-[ "$VARIANTS" = 1 ] && MODES="bare defaults defaults-quiet defaults-anon defaults-quiet-anon"
+[ "$VARIANTS" = 1 ] && MODES="bare defaults defaults-alltraces defaults-anon defaults-alltraces-anon"
 
 # shellcheck source=bench-common.sh
 source "$HERE/bench-common.sh"
@@ -108,8 +110,8 @@ percentile_ms() {
 median() { tr ' ' '\n' <<<"${1:-}" | tr -d '%' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'; }
 
 # The URL, pid and whether it sends the bearer token, per mode.
-url_of() { case "$1" in bare) echo "$BARE_URL" ;; defaults|defaults-anon) echo "$FULL_URL" ;; defaults-quiet|defaults-quiet-anon) echo "$QUIET_URL" ;; esac; }
-pid_of() { case "$1" in bare) echo "$BARE_PID" ;; defaults|defaults-anon) echo "$FULL_PID" ;; defaults-quiet|defaults-quiet-anon) echo "$QUIET_PID" ;; esac; }
+url_of() { case "$1" in bare) echo "$BARE_URL" ;; defaults|defaults-anon) echo "$FULL_URL" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_URL" ;; esac; }
+pid_of() { case "$1" in bare) echo "$BARE_PID" ;; defaults|defaults-anon) echo "$FULL_PID" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_PID" ;; esac; }
 auth_args() { case "$1" in *-anon) return 0 ;; esac; printf '%s\n' -H "authorization: $BEARER"; }
 
 # h2load on the client core against one mode. Args: log name, mode, seconds.
@@ -149,20 +151,20 @@ BARE_PID="$STARTED_PID"; BARE_URL="$STARTED_URL"
 OTEL=(env OTEL_EXPORTER_OTLP_ENDPOINT="$SINK_URL" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_SERVICE_NAME=catalog)
 start_pinned defaults-quietout "$SERVER_CORE" "${OTEL[@]}" dotnet "$BENCH_DLL" defaults-server --kind full --key-pem "$BODIES/key.pem"
 FULL_PID="$STARTED_PID"; FULL_URL="$STARTED_URL"
-QUIET_PID=""; QUIET_URL=""
+ALL_PID=""; ALL_URL=""
 if [ "$VARIANTS" = 1 ]; then
-  start_pinned defaults-quiet-quietout "$SERVER_CORE" "${OTEL[@]}" Logging__LogLevel__Microsoft.AspNetCore=Warning \
+  start_pinned defaults-alltraces-quietout "$SERVER_CORE" "${OTEL[@]}" OTEL_TRACES_SAMPLER=parentbased_always_on \
     dotnet "$BENCH_DLL" defaults-server --kind full --key-pem "$BODIES/key.pem"
-  QUIET_PID="$STARTED_PID"; QUIET_URL="$STARTED_URL"
+  ALL_PID="$STARTED_PID"; ALL_URL="$STARTED_URL"
 fi
-log "bare $BARE_URL (pid $BARE_PID), defaults $FULL_URL (pid $FULL_PID)${QUIET_URL:+, defaults-quiet $QUIET_URL (pid $QUIET_PID)} on core $SERVER_CORE; OTLP sink $SINK_URL on core $CLIENT_CORE"
+log "bare $BARE_URL (pid $BARE_PID), defaults $FULL_URL (pid $FULL_PID)${ALL_URL:+, defaults-alltraces $ALL_URL (pid $ALL_PID)} on core $SERVER_CORE; OTLP sink $SINK_URL on core $CLIENT_CORE"
 
 # ---- sanity: the method answers everywhere, and the full server really checks the token ----
 check_call bare 0 "$BEARER"
 check_call defaults 0 "$BEARER"
 check_call defaults 0 ""                                 # GetShow is public: anonymous is fine…
 check_call defaults 16 "${BEARER%?????}AAAAA"            # …but a token that is sent must be valid (UNAUTHENTICATED)
-[ -z "$QUIET_URL" ] || check_call defaults-quiet 0 "$BEARER"
+[ -z "$ALL_URL" ] || check_call defaults-alltraces 0 "$BEARER"
 log "sanity calls ok (a corrupted token gets UNAUTHENTICATED from the defaults server)"
 
 # ---- warm-up: every server gets the same load for WARMUP seconds ----
@@ -207,18 +209,18 @@ RESULT="$WORK/results/defaults-$(date -u +%Y%m%dT%H%M%SZ).txt"
   echo "mesh.catalog.v1.Catalog/GetShow from memory; servers pinned to core $SERVER_CORE, h2load and the OTLP sink to core $CLIENT_CORE"
   echo "h2load -c $CLIENTS -m $STREAMS ($((CLIENTS * STREAMS)) in flight), each window ${DURATION}s after ${SETTLE}s; warm-up ${WARMUP}s per server; median of $ROUNDS round(s), order reversed every other round"
   echo
-  printf '%-15s %10s %6s %10s %8s %8s %9s %12s\n' mode "RPS" "cpu" "µs/req" "p50 ms" "p99 ms" "others" "warm-up RPS"
+  printf '%-23s %10s %6s %10s %8s %8s %9s %12s\n' mode "RPS" "cpu" "µs/req" "p50 ms" "p99 ms" "others" "warm-up RPS"
   for mode in $MODES; do
-    printf '%-15s %10s %5s%% %10s %8s %8s %9s %12s\n' "$mode" "$(m RPS "$mode")" "$(m CPU "$mode")" \
+    printf '%-23s %10s %5s%% %10s %8s %8s %9s %12s\n' "$mode" "$(m RPS "$mode")" "$(m CPU "$mode")" \
       "$(us_per_req "$(m CPU "$mode")" "$(m RPS "$mode")")" "$(m P50 "$mode")" "$(m P99 "$mode")" \
       "$(m OTH "$mode" | head -1)" "$(m WRPS "$mode")"
   done
   echo
   echo "defaults / bare: RPS $(ratio "$(m RPS defaults)" "$(m RPS bare)") (target >= 0.80x)"
   if [ "$VARIANTS" = 1 ]; then
-    echo "defaults-quiet / bare: RPS $(ratio "$(m RPS defaults-quiet)" "$(m RPS bare)") (no per-request framework logs)"
+    echo "defaults-alltraces / bare: RPS $(ratio "$(m RPS defaults-alltraces)" "$(m RPS bare)") (every call traced and exported)"
     echo "defaults-anon / bare: RPS $(ratio "$(m RPS defaults-anon)" "$(m RPS bare)") (no bearer token sent)"
-    echo "defaults-quiet-anon / bare: RPS $(ratio "$(m RPS defaults-quiet-anon)" "$(m RPS bare)") (neither: tracing, metrics, the rest)"
+    echo "defaults-alltraces-anon / bare: RPS $(ratio "$(m RPS defaults-alltraces-anon)" "$(m RPS bare)") (every call traced, no token)"
   fi
   echo "OTLP sink received (requests/bytes): $SINK_STATS"
   echo

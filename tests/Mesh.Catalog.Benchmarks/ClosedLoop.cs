@@ -2,10 +2,16 @@ using System.Diagnostics;
 
 namespace Mesh.Catalog.Benchmarks;
 
-/// <summary>The outcome of a run: calls completed, failures, wall time and each call's latency.</summary>
-public sealed record LoadResult(long Calls, long Failures, TimeSpan Elapsed, double[] LatenciesMs)
+/// <summary>
+/// The outcome of a run: calls completed, failures, wall time, each call's latency, and the CPU time this process
+/// (callers and catalog together; PostgreSQL and Redis are other processes) spent during the run.
+/// </summary>
+public sealed record LoadResult(long Calls, long Failures, TimeSpan Elapsed, double[] LatenciesMs, TimeSpan ProcessCpu)
 {
     public double Rps => Calls / Elapsed.TotalSeconds;
+
+    /// <summary>CPU per call in µs: steadier than RPS on a shared machine, where other processes take the cores.</summary>
+    public double CpuMicrosPerCall => Calls == 0 ? double.NaN : ProcessCpu.TotalMicroseconds / Calls;
     public double Percentile(double p)
     {
         if (LatenciesMs.Length == 0) return double.NaN;
@@ -24,6 +30,7 @@ public static class ClosedLoop
     {
         long sequence = -1, failures = 0;
         var latencies = new List<double>[concurrency];
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
@@ -40,7 +47,8 @@ public static class ClosedLoop
         })).ToArray();
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var all = latencies.SelectMany(l => l).ToArray();
-        return new LoadResult(all.Length, failures, elapsed, all);
+        return new LoadResult(all.Length, failures, elapsed, all, cpu);
     }
 }

@@ -39,8 +39,8 @@ try
     {
         $"catalog bench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z  shows={total}  concurrency={options.Concurrency}  seconds={options.Seconds}  cores={Environment.ProcessorCount}",
         "",
-        "| mode | calls | RPS | p50 ms | p99 ms | cache hits / misses |",
-        "|---|---|---|---|---|---|",
+        "| mode | calls | RPS | p50 ms | p99 ms | cache hits / misses | .NET CPU µs/call |",
+        "|---|---|---|---|---|---|---|",
     };
 
     // Warm-up: JIT, connection pools, PostgreSQL plans (on ids the measured runs do not use).
@@ -96,7 +96,7 @@ finally
 return 0;
 
 static string Row(string mode, LoadResult r, long hits, long misses) => string.Create(CultureInfo.InvariantCulture,
-    $"| {mode} | {r.Calls:N0}{(r.Failures > 0 ? $" ({r.Failures} failed)" : "")} | {r.Rps:N0} | {r.Percentile(50):F2} | {r.Percentile(99):F2} | {hits:N0} / {misses:N0} |");
+    $"| {mode} | {r.Calls:N0}{(r.Failures > 0 ? $" ({r.Failures} failed)" : "")} | {r.Rps:N0} | {r.Percentile(50):F2} | {r.Percentile(99):F2} | {hits:N0} / {misses:N0} | {r.CpuMicrosPerCall:F0} |");
 
 static void Log(string message) => Console.Error.WriteLine($"[bench catalog] {message}");
 
