@@ -1,30 +1,64 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
+using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 [assembly: AssemblyFixture(typeof(Mesh.AppHost.Tests.AppHostFixture))]
 
 namespace Mesh.AppHost.Tests;
 
-/// <summary>The whole app host (AppHost/Program.cs) started once for the test run, its data in a fresh directory.</summary>
+/// <summary>
+/// The whole app host (AppHost/Program.cs) started once for the test run, its data in a fresh directory, with the Aspire
+/// dashboard on free ports (Aspire.Hosting.Testing turns it off unless asked) so every service exports its telemetry
+/// to it as under `./mesh up`.
+/// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["users", "catalog", "payment", "booking", "gateway"];
+    /// <summary>Every resource of the default app host, as the dashboard lists them.</summary>
+    public static readonly string[] Resources =
+        ["postgres", "usersdb", "catalogdb", "paymentdb", "bookingdb", "cache", "messaging-epmd", "messaging", .. Services];
     /// <summary>Generous: `./mesh test` runs the other test assemblies at the same time on a small machine.</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
+
+    private readonly Dictionary<string, GrpcChannel> _channels = [];
+    private readonly SemaphoreSlim _adminRegistration = new(1, 1);
+    private bool _adminRegistered;
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mesh-apphost-").FullName;
     public DistributedApplication App { get; private set; } = null!;
     public HttpClient Edge { get; private set; } = null!;
+    /// <summary>The dashboard's UI, anonymous on loopback as under `./mesh up`.</summary>
+    public Uri DashboardUrl { get; private set; } = null!;
+    /// <summary>Registers with the admin role (Users:BootstrapAdmins): the payment ledger's reconciliation is admin-only.</summary>
+    public string AdminEmail { get; } = $"auditor-{Guid.NewGuid():N}@example.com";
+    public const string Password = "analytical-engine-1843";
+    private const string Dashboard = "aspire-dashboard";
 
     public async ValueTask InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mesh_AppHost>(
-            [$"--Mesh:Data={DataDirectory}"], TestContext.Current.CancellationToken);
+            [
+                $"--Mesh:Data={DataDirectory}",
+                // The settings `./mesh up` gives the dashboard (AppHost/Properties/launchSettings.json). The testing
+                // builder moves its endpoints to random ports (DcpPublisher:RandomizePorts), as it does every other
+                // resource's, so a running mesh or another test run on the same machine does not collide.
+                $"--ASPNETCORE_URLS=http://localhost:{FreePort()}",
+                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{FreePort()}",
+                $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{FreePort()}",
+                "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+                "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true",
+            ],
+            (options, _) => options.DisableDashboard = false,
+            TestContext.Current.CancellationToken);
         // CI machines here are small and shared: a first (cold) call through the edge can take longer than the default
         // 10 s call deadline. The flow is what these tests prove, not latency.
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
             builder.CreateResourceBuilder(project).WithEnvironment("Mesh__Resilience__Deadline", "00:01:00");
+        var users = builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "users");
+        builder.CreateResourceBuilder(users).WithEnvironment("Users__BootstrapAdmins__0", AdminEmail);
         App = await builder.BuildAsync();
         try
         {
@@ -33,6 +67,9 @@ public sealed class AppHostFixture : IAsyncLifetime
             foreach (var service in Services)
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cts.Token);
             Edge = App.CreateHttpClient("gateway", "http");
+            // The dashboard is a hidden resource of the app model; its UI is its "http" endpoint.
+            await App.ResourceNotifications.WaitForResourceAsync(Dashboard, KnownResourceStates.Running, cts.Token);
+            DashboardUrl = App.GetEndpoint(Dashboard, "http");
         }
         catch
         {
@@ -40,6 +77,38 @@ public sealed class AppHostFixture : IAsyncLifetime
             await DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>A channel to a service's gRPC endpoint as the app model allocated it (h2c), one per service.</summary>
+    public GrpcChannel Channel(string service)
+    {
+        lock (_channels)
+        {
+            if (!_channels.TryGetValue(service, out var channel))
+                _channels[service] = channel = GrpcChannel.ForAddress(App.GetEndpoint(service, "grpc"));
+            return channel;
+        }
+    }
+
+    /// <summary>A fresh access token of the bootstrap admin (registered through the edge on first use).</summary>
+    public async Task<string> AdminTokenAsync(CancellationToken ct)
+    {
+        await _adminRegistration.WaitAsync(ct);
+        try
+        {
+            if (!_adminRegistered)
+            {
+                var user = await Edge.SendAsync(HttpMethod.Post, "/v1/users", new { email = AdminEmail, password = Password, displayName = "Auditor" }, ct: ct);
+                Assert.Contains("ADMIN", user.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+                _adminRegistered = true;
+            }
+        }
+        finally
+        {
+            _adminRegistration.Release();
+        }
+        var session = await Edge.SendAsync(HttpMethod.Post, "/v1/sessions", new { email = AdminEmail, password = Password }, ct: ct);
+        return session.Str("accessToken");
     }
 
     /// <summary>Stops a resource through the app model (as the dashboard's Stop does) and waits until it has exited.</summary>
@@ -62,6 +131,11 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        lock (_channels)
+        {
+            foreach (var channel in _channels.Values) channel.Dispose();
+            _channels.Clear();
+        }
         Edge?.Dispose();
         if (App is not null)
         {
@@ -70,18 +144,27 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
 
 /// <summary>JSON over the REST edge, as the README's curl walk-through does it.</summary>
 public static class Rest
 {
     public static async Task<JsonElement> SendAsync(this HttpClient client, HttpMethod method, string path, object? body = null,
-        string? token = null, string? idempotencyKey = null, CancellationToken ct = default)
+        string? token = null, string? idempotencyKey = null, string? traceParent = null, CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null) request.Content = JsonContent.Create(body);
         if (token is not null) request.Headers.Authorization = new("Bearer", token);
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        // W3C trace context: the edge continues the caller's trace, so a test knows the trace id of what it did.
+        if (traceParent is not null) request.Headers.Add("traceparent", traceParent);
         using var response = await client.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         Assert.True(response.IsSuccessStatusCode, $"{method} {path} → {(int)response.StatusCode}: {text}");

@@ -12,8 +12,8 @@ public sealed class BookingFlowTests(AppHostFixture mesh)
     [Fact]
     public async Task Register_sign_in_browse_hold_book_cancel_and_refund()
     {
-        var (token, paymentMethod) = await SignUpAsync();
-        var (show, seat) = await FreeSeatAsync(last: false);
+        var (token, paymentMethod) = await mesh.SignUpAsync(Ct);
+        var (show, seat) = await mesh.FreeSeatAsync(last: false, Ct);
 
         var hold = await mesh.Edge.SendAsync(HttpMethod.Post, "/v1/holds", new { showId = show, seatIds = new[] { seat } }, token, ct: Ct);
         Assert.Equal("ACTIVE", hold.Str("status"));
@@ -44,8 +44,8 @@ public sealed class BookingFlowTests(AppHostFixture mesh)
     [Fact]
     public async Task A_service_stopped_mid_flow_and_started_again_loses_nothing()
     {
-        var (token, paymentMethod) = await SignUpAsync();
-        var (show, seat) = await FreeSeatAsync(last: true);
+        var (token, paymentMethod) = await mesh.SignUpAsync(Ct);
+        var (show, seat) = await mesh.FreeSeatAsync(last: true, Ct);
         var hold = await mesh.Edge.SendAsync(HttpMethod.Post, "/v1/holds", new { showId = show, seatIds = new[] { seat } }, token, ct: Ct);
         var booking = await mesh.Edge.SendAsync(HttpMethod.Post, "/v1/bookings", new { holdId = hold.Str("id"), paymentMethodId = paymentMethod },
             token, idempotencyKey: $"checkout-{Guid.NewGuid():N}", ct: Ct);
@@ -64,32 +64,7 @@ public sealed class BookingFlowTests(AppHostFixture mesh)
         Assert.Equal(quote.Long("refundMinor"), payment.Long("amountRefunded"));
         var after = await mesh.Edge.SendAsync(HttpMethod.Get, $"/v1/bookings/{booking.Str("id")}", token: token, ct: Ct);
         Assert.Equal("CANCELLED", after.Str("status"));
-    }
-
-    private async Task<(string Token, string PaymentMethod)> SignUpAsync()
-    {
-        var email = $"ada-{Guid.NewGuid():N}@example.com";
-        const string password = "analytical-engine-1843";
-        var user = await mesh.Edge.SendAsync(HttpMethod.Post, "/v1/users", new { email, password, displayName = "Ada Lovelace" }, ct: Ct);
-        Assert.Equal(email, user.Str("email"));
-        var session = await mesh.Edge.SendAsync(HttpMethod.Post, "/v1/sessions", new { email, password }, ct: Ct);
-        var token = session.Str("accessToken");
-        var me = await mesh.Edge.SendAsync(HttpMethod.Get, "/v1/users/me", token: token, ct: Ct);
-        Assert.Equal(email, me.Str("email"));
-        var method = await mesh.Edge.SendAsync(HttpMethod.Post, "/v1/payment-methods",
-            new { cardNumber = "4242 4242 4242 4242", expMonth = 12, expYear = 2030, cvc = "123" }, token, ct: Ct);
-        return (token, method.Str("id"));
-    }
-
-    private async Task<(string Show, string Seat)> FreeSeatAsync(bool last)
-    {
-        var cities = await mesh.Edge.SendAsync(HttpMethod.Get, "/v1/cities", ct: Ct);
-        Assert.NotEmpty(cities.GetProperty("cities").EnumerateArray());
-        var shows = await mesh.Edge.SendAsync(HttpMethod.Get, "/v1/shows?city=amsterdam&pageSize=1", ct: Ct);
-        var show = shows.GetProperty("shows")[0].Str("id");
-        var seats = await mesh.Edge.SendAsync(HttpMethod.Get, $"/v1/shows/{show}/seats", ct: Ct);
-        var free = seats.GetProperty("seats").EnumerateArray().Where(s => s.Str("status") == "AVAILABLE").ToList();
-        return (show, (last ? free[^1] : free[0]).Str("id"));
+        await mesh.AssertLedgerBalancesAsync(Ct);
     }
 
     /// <summary>Polls the payment until a refund shows; the refund runs in the payment service as a queue task.</summary>

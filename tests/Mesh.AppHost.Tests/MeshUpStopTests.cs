@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Mesh.AppHost.Tests;
 
@@ -21,15 +19,15 @@ public sealed class MeshUpStopTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var dll = Path.Combine(ManifestTests.AppHostDirectory(), "bin", ManifestTests.Configuration, "net10.0", "Mesh.AppHost.dll");
         // `setsid` makes the app host a process group leader, as a shell makes a foreground job.
-        var psi = new ProcessStartInfo("setsid", ["dotnet", dll, $"--Mesh:Data={_data}", $"--Mesh:EdgePort={FreePort()}"])
+        var psi = new ProcessStartInfo("setsid", ["dotnet", dll, $"--Mesh:Data={_data}", $"--Mesh:EdgePort={AppHostFixture.FreePort()}"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
             Environment =
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Development", ["DOTNET_ENVIRONMENT"] = "Development",
-                ["ASPNETCORE_URLS"] = $"http://localhost:{FreePort()}",
-                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{FreePort()}",
-                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{FreePort()}",
+                ["ASPNETCORE_URLS"] = $"http://localhost:{AppHostFixture.FreePort()}",
+                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{AppHostFixture.FreePort()}",
+                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{AppHostFixture.FreePort()}",
                 ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true", ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
             },
         };
@@ -65,13 +63,6 @@ public sealed class MeshUpStopTests : IDisposable
             if (!host.HasExited) { Kill(-host.Id, 9); }
             lock (output) TestContext.Current.TestOutputHelper?.WriteLine(output.ToString());
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
