@@ -9,7 +9,7 @@ public sealed record PostgresOptions
     /// <summary>The cluster's data directory; created (initdb) when empty.</summary>
     public required string DataDirectory { get; init; }
 
-    /// <summary>0 = a free port.</summary>
+    /// <summary>0 = a free port (replaced by another if someone takes it first); otherwise exactly this one.</summary>
     public int Port { get; init; }
 
     /// <summary>Throw-away data (tests): fsync and friends off, which is much faster and safe to lose.</summary>
@@ -47,10 +47,14 @@ public sealed class PostgresServer : IAsyncDisposable
     public static async Task<PostgresServer> StartAsync(PostgresOptions options, CancellationToken ct = default)
     {
         var bin = FindBinDirectory();
-        var user = RunAsUser;
-        var port = options.Port == 0 ? LoopbackPorts.GetFree() : options.Port;
-
+        // The cluster does not depend on the port, so initdb runs once, outside the retries.
         await InitializeAsync(options.DataDirectory, options.LogFile, ct);
+        return await PortRetry.StartAsync(Name, options.LogFile, ports => StartOnceAsync(bin, options, ports, ct), discard: null, ct);
+    }
+
+    private static async Task<PostgresServer> StartOnceAsync(string bin, PostgresOptions options, AttemptPorts ports, CancellationToken ct)
+    {
+        var port = ports.Take(Name, options.Port);
         var args = ServerArguments(options.DataDirectory, port);
         if (options.Ephemeral)
             args.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
@@ -58,7 +62,7 @@ public sealed class PostgresServer : IAsyncDisposable
         // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, exit cleanly.
         var process = ChildProcess.Start(new ChildProcessSpec(Name, Path.Combine(bin, "postgres"), args)
         {
-            RunAsUser = user, LogFile = options.LogFile, StopSignal = Posix.SIGINT,
+            RunAsUser = RunAsUser, LogFile = options.LogFile, StopSignal = Posix.SIGINT,
             // Our own libpq variables must not leak into the server.
             Environment = new Dictionary<string, string?> { ["PGDATA"] = null, ["PGPORT"] = null },
         });
@@ -70,9 +74,28 @@ public sealed class PostgresServer : IAsyncDisposable
         catch
         {
             await process.StopAsync(TimeSpan.FromSeconds(5));
+            RemoveStaleLockFile(options.DataDirectory, process.Pid);
             throw;
         }
         return server;
+    }
+
+    /// <summary>
+    /// PostgreSQL removes postmaster.pid itself when it exits, but not when it is killed (a start that timed out). A
+    /// lock file naming our dead postmaster would stop the next start once that pid is reused by another process.
+    /// </summary>
+    private static void RemoveStaleLockFile(string dataDirectory, int pid)
+    {
+        var lockFile = Path.Combine(dataDirectory, "postmaster.pid");
+        try
+        {
+            if (!Posix.IsAlive(pid) && File.Exists(lockFile) && File.ReadLines(lockFile).FirstOrDefault()?.Trim() == pid.ToString())
+                File.Delete(lockFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: PostgreSQL also checks a lock file's pid itself.
+        }
     }
 
     /// <summary>The user PostgreSQL runs as: postgres when we are root (it refuses to run as root), else ourselves.</summary>

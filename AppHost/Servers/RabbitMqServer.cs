@@ -9,7 +9,10 @@ public sealed record RabbitMqOptions
     /// <summary>Holds mnesia (the broker's state), logs, the node's home (Erlang cookie) and config.</summary>
     public required string DataDirectory { get; init; }
 
-    /// <summary>AMQP port; 0 = a free port.</summary>
+    /// <summary>
+    /// AMQP port; 0 = a free port (replaced by another if someone takes it first); otherwise exactly this one. The
+    /// distribution and epmd ports are always picked.
+    /// </summary>
     public int Port { get; init; }
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
@@ -63,11 +66,24 @@ public sealed class RabbitMqServer : IAsyncDisposable
         if (!File.Exists(ServerScript))
             throw new ServerStartException(Name, "rabbitmq-server is not installed; run ./mesh up or apt-get install rabbitmq-server", "");
 
-        var user = RunAsUser;
         var dir = Path.GetFullPath(options.DataDirectory);
-        var port = options.Port == 0 ? LoopbackPorts.GetFree() : options.Port;
-        var distPort = LoopbackPorts.GetFree();
-        var epmdPort = LoopbackPorts.GetFree();
+        var mnesia = Path.Combine(dir, "mnesia");
+        // A node this call creates may be thrown away between attempts; one that held state before never is.
+        var newNode = !Directory.Exists(mnesia) || !Directory.EnumerateFileSystemEntries(mnesia).Any();
+        return await PortRetry.StartAsync(Name, options.LogFile, ports => StartOnceAsync(dir, options, ports, ct),
+            discard: () => DiscardFailedBoot(dir, newNode), ct);
+    }
+
+    /// <summary>
+    /// One start on one set of ports. The broker's AMQP port may be configured; its distribution port and its epmd's
+    /// port are always picked, so a retry replaces them whatever the caller chose.
+    /// </summary>
+    private static async Task<RabbitMqServer> StartOnceAsync(string dir, RabbitMqOptions options, AttemptPorts ports, CancellationToken ct)
+    {
+        var user = RunAsUser;
+        var port = ports.Take("amqp", options.Port);
+        var distPort = ports.Take("erlang distribution", 0);
+        var epmdPort = ports.Take("epmd", 0);
         // Every broker has its own epmd, so one constant node name cannot clash — and it must stay the
         // same across runs: RabbitMQ keeps its state (queues, messages) per node name.
         const string nodeName = NodeNameDefault;
@@ -80,7 +96,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         ChildProcess? broker = null;
         try
         {
-            await ServerReadiness.WaitAsync(epmd, t => LoopbackPorts.IsAcceptingAsync(epmdPort, t), TimeSpan.FromSeconds(10), ct);
+            await WaitForEpmdAsync(epmd, epmdPort, ct);
             // The wrapper script traps SIGTERM and stops the Erlang VM gracefully.
             broker = ChildProcess.Start(new ChildProcessSpec(Name, ServerScript, [])
             { RunAsUser = user, LogFile = options.LogFile, Environment = env, OwnedPids = () => [ReadPid(pidFile)] });
@@ -96,9 +112,57 @@ public sealed class RabbitMqServer : IAsyncDisposable
                 await broker.StopAsync(TimeSpan.FromSeconds(10));
                 if (Posix.IsAlive(beam)) Posix.Signal(beam, Posix.SIGKILL);
             }
+            // Stopping our epmd also drops the node's registration in it; the next attempt starts a fresh one.
             await epmd.StopAsync(TimeSpan.FromSeconds(2));
+            // The VM is gone: a pid file naming it could make a later kill hit whatever process reuses that pid.
+            TryDelete(pidFile);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Waits until our epmd itself listens on its port. A connect alone is not enough: when the port is taken, epmd
+    /// exits quietly (code 0, "there is already a epmd running"), and the broker would then register with whoever
+    /// holds the port — another broker's epmd, under the same node name.
+    /// </summary>
+    private static async Task WaitForEpmdAsync(ChildProcess epmd, int epmdPort, CancellationToken ct)
+    {
+        try
+        {
+            await ServerReadiness.WaitAsync(epmd, _ => Task.FromResult(ListeningSockets.IsListening(epmd.Pid, epmdPort)), TimeSpan.FromSeconds(10), ct);
+        }
+        catch (ServerStartException ex) when (!epmd.IsRunning)
+        {
+            // epmd's only early exit with these arguments is a port it cannot bind; say so in words PortRetry knows.
+            throw new ServerStartException(Name, $"epmd could not bind port {epmdPort}: it exited (code {epmd.ExitCode}) before listening", ex.LogTail);
+        }
+    }
+
+    /// <summary>
+    /// What a boot that failed on a taken port leaves that the next attempt must not inherit: the Erlang crash dump
+    /// (it explains the taken port, nothing more), and — for a node this start created — the half-made mnesia
+    /// directory, so the retry boots the node from scratch as the first attempt would have.
+    /// </summary>
+    private static void DiscardFailedBoot(string dir, bool newNode)
+    {
+        TryDelete(Path.Combine(dir, "log", "erl_crash.dump"));
+        if (!newNode) return;
+        try
+        {
+            foreach (var entry in new DirectoryInfo(Path.Combine(dir, "mnesia")).EnumerateFileSystemInfos())
+                if (entry is DirectoryInfo d) d.Delete(recursive: true);
+                else entry.Delete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The next boot reuses what is left: a node whose boot failed on a port is complete enough to start.
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try { File.Delete(file); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>The user RabbitMQ runs as: rabbitmq when we are root, else ourselves.</summary>

@@ -8,6 +8,8 @@ namespace Mesh.Servers;
 public sealed record RedisOptions
 {
     public required string DataDirectory { get; init; }
+
+    /// <summary>0 = a free port (replaced by another if someone takes it first); otherwise exactly this one.</summary>
     public int Port { get; init; }
 
     /// <summary>Throw-away (tests): no snapshots, no append-only file. Otherwise data survives restarts.</summary>
@@ -42,7 +44,13 @@ public sealed class RedisServer : IAsyncDisposable
         if (!File.Exists(binary))
             throw new ServerStartException(Name, "redis-server is not installed; run ./mesh up or apt-get install redis-server", "");
         DataDirectories.Create(Name, options.DataDirectory);
-        var port = options.Port == 0 ? LoopbackPorts.GetFree() : options.Port;
+        // Redis leaves nothing behind when it cannot bind (no pid file: it is not daemonised), so a retry needs no cleanup.
+        return await PortRetry.StartAsync(Name, options.LogFile, ports => StartOnceAsync(binary, options, ports, ct), discard: null, ct);
+    }
+
+    private static async Task<RedisServer> StartOnceAsync(string binary, RedisOptions options, AttemptPorts ports, CancellationToken ct)
+    {
+        var port = ports.Take(Name, options.Port);
         var args = new List<string>
         {
             "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", options.DataDirectory,

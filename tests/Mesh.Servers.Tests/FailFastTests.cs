@@ -14,10 +14,12 @@ public sealed class FailFastTests
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var log = dir.Sub("postgres.log");
 
         var ex = await Assert.ThrowsAsync<ServerStartException>(() =>
-            PostgresServer.StartAsync(new PostgresOptions { DataDirectory = dir.Sub("pg"), Port = port, Ephemeral = true }, TestContext.Current.CancellationToken));
+            PostgresServer.StartAsync(new PostgresOptions { DataDirectory = dir.Sub("pg"), Port = port, Ephemeral = true, LogFile = log }, TestContext.Current.CancellationToken));
         Assert.Equal("postgres", ex.ServerName);
+        AssertConfiguredPortNamed(ex, port, "postgres", log);
         Assert.Contains("could not bind", ex.Message);
         Assert.Contains("last lines of postgres's log", ex.Message);
     }
@@ -29,10 +31,12 @@ public sealed class FailFastTests
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var log = dir.Sub("redis.log");
 
         var ex = await Assert.ThrowsAsync<ServerStartException>(() =>
-            RedisServer.StartAsync(new RedisOptions { DataDirectory = dir.Sub("redis"), Port = port, Ephemeral = true }, TestContext.Current.CancellationToken));
+            RedisServer.StartAsync(new RedisOptions { DataDirectory = dir.Sub("redis"), Port = port, Ephemeral = true, LogFile = log }, TestContext.Current.CancellationToken));
         Assert.Equal("redis", ex.ServerName);
+        AssertConfiguredPortNamed(ex, port, "redis", log);
         Assert.Contains("Address already in use", ex.LogTail);
     }
 
@@ -74,12 +78,26 @@ public sealed class FailFastTests
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var log = dir.Sub("rabbitmq.log");
+        // The distribution and epmd ports are still picked: counting the picks shows the broker was started once.
+        var picks = 0;
+        using var picker = AttemptPorts.PickWith(_ => { Interlocked.Increment(ref picks); return LoopbackPorts.GetFree(); });
 
         var ex = await Assert.ThrowsAsync<ServerStartException>(() =>
-            RabbitMqServer.StartAsync(new RabbitMqOptions { DataDirectory = dir.Sub("rabbit"), Port = port }, TestContext.Current.CancellationToken));
+            RabbitMqServer.StartAsync(new RabbitMqOptions { DataDirectory = dir.Sub("rabbit"), Port = port, LogFile = log }, TestContext.Current.CancellationToken));
         Assert.Equal("rabbitmq", ex.ServerName);
+        AssertConfiguredPortNamed(ex, port, "amqp", log);
+        Assert.Equal(2, picks);
         Assert.False(string.IsNullOrWhiteSpace(ex.LogTail));
         // Every process of that broker (epmd, the wrapper, the Erlang VM) had this directory in its environment.
         await ProcessAssert.NoneMentioningAsync(dir.Path, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A configured port in use fails at once, naming it: no fresh port, no second attempt.</summary>
+    private static void AssertConfiguredPortNamed(ServerStartException ex, int port, string role, string logFile)
+    {
+        Assert.Contains($"port {port} ({role}) is already in use", ex.Reason);
+        Assert.Contains("configured", ex.Reason);
+        Assert.DoesNotContain("starting again on fresh ports", File.ReadAllText(logFile));
     }
 }

@@ -38,6 +38,25 @@ public static class LoopbackPorts
         lock (Handed) Handed.Remove(port);
     }
 
+    /// <summary>
+    /// True if 127.0.0.1:port can be bound now — asked after a server failed to start, to tell whether another
+    /// process holds one of its ports.
+    /// </summary>
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True if something accepts TCP connections on 127.0.0.1:port.</summary>
     public static async Task<bool> IsAcceptingAsync(int port, CancellationToken ct)
     {
