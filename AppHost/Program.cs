@@ -24,8 +24,9 @@ else
 IResourceBuilder<IResourceWithConnectionString> cache = containers ? builder.AddRedis("cache") : builder.AddLocalRedis("cache");
 IResourceBuilder<IResourceWithConnectionString> messaging = containers ? builder.AddRabbitMQ("messaging") : builder.AddLocalRabbitMQ("messaging");
 
-// The REST edge: transcodes HTTP/JSON to the services' gRPC from their google.api.http rules.
-// http://localhost:8080 (Mesh:EdgePort) — /docs (Swagger UI), /openapi.json, /health. Rate limits live in Redis.
+// The REST edge (YARP): routes made from the services' google.api.http rules, forwarded to each service's http
+// endpoint, whose JSON transcoding answers; JWT, rate limits shared in Redis, the other edge policies.
+// http://localhost:8080 (Mesh:EdgePort) — /docs (Swagger UI), /openapi.json (every service's merged), /health.
 var gateway = builder.AddProject<Projects.Mesh_Gateway>("gateway")
     .WithEdgeEndpoint(port: builder.Configuration.GetValue("Mesh:EdgePort", 8080))
     .WithReference(cache).WaitFor(cache);
@@ -35,6 +36,10 @@ var usersDb = addDatabase("usersdb");
 var users = builder.AddProject<Projects.Mesh_Users>("users").WithServiceEndpoints()
     .WithReference(usersDb).WithReference(cache)
     .WaitFor(usersDb).WaitFor(cache);
+// `./mesh up --Mesh:Admins=ada@example.com,…`: these emails become admins when they register (Users:BootstrapAdmins),
+// the only way a fresh mesh gets the admin who grants every other role.
+var admins = (builder.Configuration["Mesh:Admins"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+for (var i = 0; i < admins.Length; i++) users.WithEnvironment($"Users__BootstrapAdmins__{i}", admins[i]);
 gateway.WithReference(users);
 
 // What people browse before they book: cities, venues with seat maps, shows, bookable services, products. Redis for

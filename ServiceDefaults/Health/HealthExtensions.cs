@@ -47,26 +47,15 @@ public static class HealthExtensions
     /// <summary>/alive and /health on the http endpoint only; grpc.health.v1.Health on the grpc endpoint.</summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
-        var endpoints = app.Services.GetService<ServiceEndpoints>();
+        var onlyOnHttpEndpoint = HttpEndpointOnly.Apply(app.Services);
         app.MapHealthChecks("/alive", new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(LiveTag),
             ResponseWriter = HealthResponse.WriteAsync,
-        }).Add(b => OnlyOnHttpEndpoint(b, endpoints));
+        }).Add(onlyOnHttpEndpoint);
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync })
-            .Add(b => OnlyOnHttpEndpoint(b, endpoints));
+            .Add(onlyOnHttpEndpoint);
         app.MapGrpcHealthChecksService();
         return app;
-    }
-
-    private static void OnlyOnHttpEndpoint(EndpointBuilder endpoint, ServiceEndpoints? endpoints)
-    {
-        if (endpoints is null || endpoint.RequestDelegate is not { } next) return;
-        endpoint.RequestDelegate = context =>
-        {
-            if (endpoints.IsHttpEndpoint(context.Connection.LocalPort)) return next(context);
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        };
     }
 }

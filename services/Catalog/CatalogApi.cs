@@ -61,6 +61,26 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         return ToProto(row, []);
     }
 
+    public override async Task<ListVenuesResponse> ListVenues(ListVenuesRequest request, ServerCallContext context)
+    {
+        new FieldViolations()
+            .Check("page_size", request.PageSize is < 0 or > MaxPageSize ? $"must be 0-{MaxPageSize}" : null)
+            .Check("city", request.City.Length > 0 && !Slug().IsMatch(request.City) ? "must be a city id such as berlin" : null)
+            .ThrowIfAny();
+        var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        var fingerprint = PageToken.Fingerprint("venues", request.City);
+        Guid? afterId = null;
+        if (request.PageToken.Length > 0)
+            afterId = (PageToken.TryDecode(request.PageToken, fingerprint) ?? throw Invalid("page_token", "is not a token from a previous page of this list (the city must stay the same)")).AfterId;
+        var rows = await store.ListVenuesAsync(NullIfEmpty(request.City), afterId, size + 1);
+        var page = rows.Take(size).ToList();
+        var screens = await store.ListScreenNamesAsync(page.Select(v => v.Id).ToList());
+        var response = new ListVenuesResponse();
+        response.Venues.AddRange(page.Select(v => ToProto(v, screens.TryGetValue(v.Id, out var own) ? own : [], withSeatMaps: false)));
+        if (rows.Count > size) response.NextPageToken = new PageToken(DateTime.UnixEpoch, page[^1].Id, fingerprint).Encode();
+        return response;
+    }
+
     public override async Task<Venue> GetVenue(GetVenueRequest request, ServerCallContext context)
     {
         var id = FieldViolations.RequireUuid("id", request.Id);
@@ -447,7 +467,8 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
 
     private static string[] NormalizeTags(IEnumerable<string> tags) => tags.Select(t => t.Trim().ToLowerInvariant()).Distinct().ToArray();
 
-    private static Venue ToProto(VenueRow v, IEnumerable<ScreenRow> screens)
+    /// <summary>A venue with its screens; a listing leaves their seat maps out (<paramref name="withSeatMaps"/> false).</summary>
+    private static Venue ToProto(VenueRow v, IEnumerable<ScreenRow> screens, bool withSeatMaps = true)
     {
         var venue = new Venue
         {
@@ -459,7 +480,8 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         venue.Amenities.AddRange(v.Amenities);
         venue.Screens.AddRange(screens.Select(s => new Screen
         {
-            Id = s.Id.ToString(), VenueId = s.VenueId.ToString(), Name = s.Name, SeatMap = JsonParser.Default.Parse<SeatMap>(s.Layout),
+            Id = s.Id.ToString(), VenueId = s.VenueId.ToString(), Name = s.Name,
+            SeatMap = withSeatMaps ? JsonParser.Default.Parse<SeatMap>(s.Layout) : null,
         }));
         return venue;
     }

@@ -108,6 +108,28 @@ public sealed partial class CatalogStore(NpgsqlDataSource db, ChangeOutbox chang
         }
     }
 
+    /// <summary>Venues in id order (creation order: ids are UUIDv7), of one city or all, after a keyset cursor.</summary>
+    public async Task<IReadOnlyList<VenueRow>> ListVenuesAsync(string? city, Guid? afterId, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<VenueRow>($"""
+            SELECT {VenueColumns} FROM venues
+            WHERE (@city::text IS NULL OR city_id = @city) AND (@afterId::uuid IS NULL OR id > @afterId::uuid)
+            ORDER BY id LIMIT @limit
+            """, new { city, afterId, limit })).AsList();
+    }
+
+    /// <summary>The screens of several venues without their seat maps (for listings), by venue.</summary>
+    public async Task<IReadOnlyDictionary<Guid, List<ScreenRow>>> ListScreenNamesAsync(IReadOnlyList<Guid> venueIds)
+    {
+        if (venueIds.Count == 0) return new Dictionary<Guid, List<ScreenRow>>();
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<ScreenRow>("""
+            SELECT id, venue_id AS VenueId, name FROM screens WHERE venue_id = ANY(@venueIds) ORDER BY name, id
+            """, new { venueIds = venueIds.ToArray() });
+        return rows.GroupBy(r => r.VenueId).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
     public async Task<IReadOnlyList<ScreenRow>> ListScreensAsync(Guid venueId)
     {
         await using var connection = await db.OpenConnectionAsync();

@@ -1,23 +1,27 @@
 using System.Net;
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Mesh.Gateway;
+using Mesh.Gateway.Docs;
+using Mesh.Gateway.Errors;
 using Mesh.Gateway.Health;
-using Mesh.Gateway.OpenApi;
 using Mesh.Gateway.Policy;
-using Mesh.Gateway.Transcoding;
+using Mesh.Gateway.Routing;
 using Mesh.ServiceDefaults.Health;
-using Mesh.ServiceDefaults.Clients;
 using Mesh.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
 // In the hosting namespace, like AddServiceDefaults, so Program.cs needs no using.
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>The edge as two calls: <c>builder.AddGateway(services => …)</c> and <c>app.MapGateway()</c>.</summary>
+/// <summary>
+/// The edge as two calls: <c>builder.AddGateway(services => …)</c> and <c>app.MapGateway()</c>. It is YARP in front
+/// of the services' own REST (their JSON transcoding), plus the edge's policies; this file is their table of contents.
+/// </summary>
 public static class GatewayExtensions
 {
     /// <summary>Config key of the REST port (default 8080; 0 picks a free one). <c>BIND_ADDRESS</c> as in ServiceDefaults.</summary>
@@ -30,86 +34,96 @@ public static class GatewayExtensions
     {
         var services = new GatewayServices();
         configure(services);
-        builder.Services.AddSingleton(services);
+        var options = Bind<GatewayOptions>(builder, GatewayOptions.SectionName);
+        var authOptions = Bind<EdgeAuthOptions>(builder, EdgeAuthOptions.SectionName);
+        var rateOptions = Bind<RateLimitOptions>(builder, RateLimitOptions.SectionName);
+        var routes = EdgeRouteTable.Build(services, authOptions);
+        builder.Services.AddSingleton(services).AddSingleton(options).AddSingleton(authOptions).AddSingleton(rateOptions).AddSingleton(routes);
+        builder.Services.AddSingleton(new TrustedProxies(options.TrustedProxies));
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         ListenForRest(builder);
+        if (options.InlineScheduling) // see GatewayOptions.InlineScheduling: nothing on the edge blocks a thread
+            builder.Services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
-        // Microsoft.Extensions.ServiceDiscovery on every HttpClient: the backends' channels and the JWKS backchannel.
+        // grpc.health.v1 is the edge's only gRPC service. Grpc.AspNetCore would also map a catch-all
+        // "{service}/{method}" for unknown services, which makes every two-segment REST path (GET /v1/shelves) a
+        // 404 instead of the 405 that the REST routes on it should give.
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.IgnoreUnknownServices = true);
+        // Microsoft.Extensions.ServiceDiscovery: YARP's destinations, the OpenAPI and health fetches, the JWKS backchannel.
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
 
-        // One grpc-dotnet channel per backend over a discovered handler (BackendInvokers), Mesh:Resilience as for
-        // every service client: deadline, retries from the contracts, a circuit breaker per backend.
-        var clientOptions = builder.Configuration.GetSection(ServiceClientOptions.SectionName).Get<ServiceClientOptions>() ?? new ServiceClientOptions();
-        builder.Services.AddSingleton(clientOptions);
-        builder.Services.TryAddSingleton<ServiceCircuitBreakers>();
-        foreach (var backend in services.Backends)
+        // Routing: YARP, its routes and clusters made from the contracts' google.api.http rules (Routing/).
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(ProxyConfiguration.Routes(routes), ProxyConfiguration.Clusters(services))
+            .AddServiceDiscoveryDestinationResolver()
+            .AddTransforms(context => ProxyTransforms.Apply(context, routes));
+        // Unary routes' timeout (RouteConfig.TimeoutPolicy): 504 DEADLINE_EXCEEDED with the error body; YARP then
+        // cancels the forwarded request, and the service sees its call cancelled.
+        builder.Services.AddRequestTimeouts(timeouts => timeouts.AddPolicy(ProxyConfiguration.UnaryTimeoutPolicy, new RequestTimeoutPolicy
         {
-            builder.Services.AddHttpClient(BackendInvokers.ClientName(backend))
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-                {
-                    EnableMultipleHttp2Connections = true, // past 100 concurrent streams on one connection
-                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                    KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-                    KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
-                    KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-                })
-                .SetHandlerLifetime(Timeout.InfiniteTimeSpan); // the channel keeps its handler; discovery refreshes endpoints
-            builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-                $"upstream:{backend}", sp => new UpstreamHealthCheck(backend, sp.GetRequiredService<IBackendInvokers>()),
-                null, [HealthExtensions.ReadyTag], TimeSpan.FromSeconds(5)));
-        }
-        builder.Services.TryAddSingleton<IBackendInvokers, BackendInvokers>();
+            Timeout = options.RequestTimeout,
+            TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+            WriteTimeoutResponse = context => ForwarderErrorMiddleware.WriteTimeoutAsync(context, options),
+        }));
 
-        var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
-        var authOptions = builder.Configuration.GetSection(EdgeAuthOptions.SectionName).Get<EdgeAuthOptions>() ?? new EdgeAuthOptions();
-        var rateOptions = builder.Configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        builder.Services.AddSingleton(gatewayOptions);
-        if (gatewayOptions.InlineScheduling) // see GatewayOptions.InlineScheduling: nothing on the edge blocks a thread
-            builder.Services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
-        builder.Services.AddSingleton(new TrustedProxies(gatewayOptions.TrustedProxies));
-        builder.Services.AddSingleton(authOptions);
-        builder.Services.AddSingleton(rateOptions);
-
-        // Everything the JSON formatter may meet inside Any: the fronted contracts and google.rpc's error details.
-        var typeRegistry = TypeRegistry.FromFiles(services.All.Select(s => s.Service.File)
-            .Append(Google.Rpc.ErrorDetailsReflection.Descriptor).Append(Google.Rpc.StatusReflection.Descriptor).Distinct().ToArray());
-        builder.Services.AddSingleton(sp => RouteTable.Build(services, sp.GetRequiredService<ILogger<RouteTable>>()));
-        builder.Services.AddSingleton(new RequestBinder(new JsonParser(JsonParser.Settings.Default.WithIgnoreUnknownFields(false).WithTypeRegistry(typeRegistry))));
-        builder.Services.AddSingleton(new ResponseWriter(typeRegistry));
-        builder.Services.AddSingleton(new ErrorWriter(typeRegistry));
-        builder.Services.AddSingleton<TranscodingEndpoint>();
-
-        // Edge policy.
-        builder.Services.AddSingleton(TimeProvider.System);
-        // The same validation every service uses (JwtBearer, ServiceDefaults/Auth) from Gateway:Auth: fixed keys, or the
-        // users service's OpenID metadata by discovery. EdgeAuthentication runs it per routed request.
+        // Who may call: JwtBearer as every service validates tokens (ServiceDefaults/Auth), from Gateway:Auth.
         builder.AddTokenValidation(EdgeAuthOptions.SectionName);
-        builder.Services.AddSingleton<EdgeAuthentication>();
+        builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, BearerChallenge.Configure);
+        builder.Services.AddAuthorization(EdgeAuthorization.AddPolicies);
+
+        // How often: token buckets in the Redis every replica shares. Without a Redis connection string, no limits.
         if (builder.Configuration.GetConnectionString(rateOptions.Redis) is { Length: > 0 })
         {
-            // Aspire.StackExchange.Redis: the multiplexer, its health check (readiness) and traces. The edge starts
-            // even while Redis is down; the limiter fails open meanwhile.
-            builder.AddRedisClient(rateOptions.Redis, configureOptions: o => o.AbortOnConnectFail = false);
-            builder.Services.AddSingleton(sp => new RedisRateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), rateOptions.KeyPrefix, sp.GetRequiredService<ILogger<RedisRateLimiter>>()));
+            // Aspire.StackExchange.Redis: the multiplexer and its traces. The edge starts while Redis is down, and a
+            // command fails at once instead of waiting in the backlog: the limiter then fails open. Its health check is
+            // ours, Degraded rather than Aspire's Unhealthy, for the same reason.
+            builder.AddRedisClient(rateOptions.Redis, settings => settings.DisableHealthChecks = true, o =>
+            {
+                o.AbortOnConnectFail = false;
+                o.BacklogPolicy = BacklogPolicy.FailFast;
+            });
+            builder.Services.AddHealthChecks().AddCheck<RateLimitStoreHealthCheck>(RateLimitStoreHealthCheck.Name, HealthStatus.Degraded, [HealthExtensions.ReadyTag]);
+            builder.Services.AddRateLimiter(_ => { });
+            builder.Services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
+                .Configure<IConnectionMultiplexer, ILoggerFactory, TimeProvider>((limiter, redis, logs, clock) =>
+                    EdgeRateLimiter.Configure(limiter, rateOptions, redis, logs.CreateLogger(typeof(EdgeRateLimiter)), clock));
         }
-        builder.Services.AddSingleton(sp => new EdgeRateLimit(sp.GetService<RedisRateLimiter>(), rateOptions));
 
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
-            .WithOrigins([.. gatewayOptions.CorsOrigins])
+            .WithOrigins([.. options.CorsOrigins])
             .AllowAnyMethod()
-            .WithHeaders("authorization", "content-type", "accept", CallMetadata.IdempotencyKeyHeader, RequestIdMiddleware.Header)
+            .WithHeaders("authorization", "content-type", "accept", RequestChecksMiddleware.IdempotencyKeyHeader, RequestIdMiddleware.Header)
             .WithExposedHeaders(RequestIdMiddleware.Header, "Retry-After", "WWW-Authenticate")));
 
-        builder.Services.AddSingleton(sp => new OpenApiDocument(services, sp.GetRequiredService<RouteTable>(), sp.GetRequiredService<EdgeAuthentication>(),
-            builder.Configuration["Gateway:DescriptorSets"]));
+        // What is there: one merged OpenAPI document, and /health with one check per fronted service.
+        builder.Services.AddSingleton<MergedOpenApiDocument>();
+        builder.Services.AddHttpClient(MergedOpenApiDocument.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddHttpClient(UpstreamHealthCheck.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(3));
+        foreach (var service in services.Backends)
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration($"upstream:{service}",
+                sp => new UpstreamHealthCheck(service, sp.GetRequiredService<IHttpClientFactory>()),
+                HealthStatus.Degraded, [HealthExtensions.ReadyTag], TimeSpan.FromSeconds(5)));
         return builder;
     }
 
     public static WebApplication MapGateway(this WebApplication app)
     {
-        app.UseMiddleware<ForwardedClientMiddleware>(); // first: everything after it sees the real client address
+        // An edge bug is a 500 with the error body, never a stack trace.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context => EdgeErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, StatusCode.Internal,
+                "Internal error at the edge; see its log."),
+        });
+        if (!app.Services.GetRequiredService<TrustedProxies>().IsEmpty)
+        {
+            // First: everything after it sees the real client address (see TrustedProxies).
+            var forwarded = new ForwardedHeadersOptions();
+            app.Services.GetRequiredService<TrustedProxies>().Apply(forwarded);
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseCors();
@@ -120,16 +134,32 @@ public static class GatewayExtensions
             ui.DocumentTitle = "Mesh REST API";
             ui.SwaggerEndpoint("/openapi.json", "Mesh REST API");
         }));
-        app.MapGet("/openapi.json", (OpenApiDocument document) => Results.Text(document.Json, "application/json; charset=utf-8"));
-        // Built once on the thread pool after start, not by the first /openapi.json request: with inline scheduling
-        // that request would build it (reading descriptor files) on a socket thread.
-        app.Lifetime.ApplicationStarted.Register(static state => ThreadPool.UnsafeQueueUserWorkItem(static s => ((OpenApiDocument)s!).Prepare(), state),
-            app.Services.GetRequiredService<OpenApiDocument>());
+
+        app.UseRouting();
+        app.UseMiddleware<UnmatchedRequestMiddleware>();  // 404 / 405 with the error body
+        app.UseAuthentication();
+        app.UseAuthorization();                            // the route's policy: public or authenticated
+        if (app.Services.GetService<IConnectionMultiplexer>() is not null) app.UseRateLimiter();
+        app.UseRequestTimeouts();
+        app.UseMiddleware<RequestChecksMiddleware>();      // Idempotency-Key, body size and media type
+
+        app.MapGet("/openapi.json", async (MergedOpenApiDocument document, CancellationToken cancellationToken) =>
+            Results.Text(await document.GetAsync(cancellationToken), "application/json; charset=utf-8"));
         app.MapHealthEndpoints();
-        var endpoint = app.Services.GetRequiredService<TranscodingEndpoint>();
-        app.Map("/{**path}", endpoint.HandleAsync).WithOrder(int.MaxValue);
+        var routes = app.Services.GetRequiredService<EdgeRouteTable>();
+        foreach (var rule in routes.NotExposed) app.Logger.LogWarning("Not exposed over REST (gRPC only): {Rule}.", rule);
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ForwarderErrorMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        }).ConfigureEndpoints((endpoint, route) => endpoint.WithMetadata(routes[route.RouteId]));
         return app;
     }
+
+    private static T Bind<T>(WebApplicationBuilder builder, string section) where T : new() =>
+        builder.Configuration.GetSection(section).Get<T>() ?? new T();
 
     /// <summary>One listener for REST, HTTP/1.1 and HTTP/2 (h2c by prior knowledge), unless Kestrel endpoints are configured.</summary>
     private static void ListenForRest(WebApplicationBuilder builder)

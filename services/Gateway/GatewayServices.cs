@@ -4,8 +4,8 @@ namespace Mesh.Gateway;
 
 /// <summary>
 /// The services the edge fronts: one line per service, its descriptor (from the generated code) and the logical
-/// name its endpoints are discovered under (<c>services__{backend}__grpc__N</c>). Routes come from the
-/// descriptors' google.api.http rules; nothing else is hand-written per method.
+/// name its http endpoints are discovered under (<c>services__{backend}__http__N</c>, where its JSON transcoding
+/// serves REST). Routes come from the descriptors' google.api.http rules; nothing else is hand-written per method.
 /// <code>services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");</code>
 /// </summary>
 public sealed class GatewayServices
@@ -24,6 +24,6 @@ public sealed class GatewayServices
 
     public IReadOnlyList<(ServiceDescriptor Service, string Backend)> All => _services;
 
-    /// <summary>The distinct backend names (one gRPC channel each).</summary>
+    /// <summary>The distinct backend names (one YARP cluster each).</summary>
     public IEnumerable<string> Backends => _services.Select(s => s.Backend).Distinct(StringComparer.Ordinal);
 }

@@ -65,12 +65,14 @@ public static class UsersComposition
         // OpenID discovery and the JWKS for the other services' JwtBearer, on the http endpoint.
         app.MapGet(MeshTokens.DiscoveryPath, (HttpRequest request, TokenOptions tokens) =>
             Results.Text(DiscoveryDocument.Build(request, tokens), "application/json"));
+        // GetSigningKeys's http rule is this same GET: the JSON transcoding maps it too. This endpoint answers it (a JWK
+        // Set's media type and a cache lifetime; the keys are the same), ordered first so the two never tie.
         app.MapGet(MeshTokens.JwksPath, async (SigningKeyRing keys, HttpContext context) =>
         {
             var jwks = await JwksDocument.BuildAsync(keys, context.RequestAborted);
             context.Response.Headers.CacheControl = "public, max-age=300";
             return Results.Text(JsonFormatter.Default.Format(jwks), "application/jwk-set+json");
-        });
+        }).WithOrder(-1);
         return app;
     }
 }

@@ -42,6 +42,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mesh_AppHost>(
             [
                 $"--Mesh:Data={DataDirectory}",
+                // The auditor these tests sign in as, then the admins the README's `./mesh up --Mesh:Admins=…` names.
+                $"--Mesh:Admins={string.Join(',', [AdminEmail, .. Readme.ReadmeWalkthrough.Admins()])}",
                 // The settings `./mesh up` gives the dashboard (AppHost/Properties/launchSettings.json). The testing
                 // builder moves its endpoints to random ports (DcpPublisher:RandomizePorts), as it does every other
                 // resource's, so a running mesh or another test run on the same machine does not collide.
@@ -56,9 +58,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         // CI machines here are small and shared: a first (cold) call through the edge can take longer than the default
         // 10 s call deadline. The flow is what these tests prove, not latency.
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
-            builder.CreateResourceBuilder(project).WithEnvironment("Mesh__Resilience__Deadline", "00:01:00");
-        var users = builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "users");
-        builder.CreateResourceBuilder(users).WithEnvironment("Users__BootstrapAdmins__0", AdminEmail);
+            builder.CreateResourceBuilder(project).WithEnvironment("Mesh__Resilience__Deadline", "00:01:00")
+                .WithEnvironment("Gateway__RequestTimeout", "00:01:00"); // the edge's own limit on a unary REST call
         App = await builder.BuildAsync();
         try
         {

@@ -3,7 +3,7 @@
 //   Mesh.Benchmarks defaults-server --kind bare|full [--key-pem FILE]   catalog GetShow from memory, bare vs service defaults
 //   Mesh.Benchmarks defaults-bodies --out DIR                           get-show.bin, bearer.txt, key.pem for h2load
 //   Mesh.Benchmarks otlp-sink                                           OTLP/HTTP receiver that drops everything
-//   Mesh.Benchmarks edge-backend --port P | edge-gateway --backend URL | edge-bodies --out DIR    (run-edge.sh)
+//   Mesh.Benchmarks edge-backend --port G [--http-port H] | edge-gateway --backend HTTP_URL | edge-bodies --out DIR  (run-edge.sh)
 //   Mesh.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S]
 //                               [--statements] [--replay] [--work DIR]  (run-booking.sh: bookings/s end to end vs pgbench)
 using Mesh.Benchmarks.Booking;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Edge benchmark (issue #6, "Measure"): one unary GET through services/Gateway (REST/JSON) vs the same method
-# called directly over gRPC, against the same backend process, in one run on this machine.
+# Edge benchmark (issues #6 and #17, "Measure"): one unary GET through services/Gateway (REST/JSON) vs the same
+# method called directly over gRPC, against the same backend process, in one run on this machine.
 #
-#   backend  Mesh.Benchmarks edge-backend: mesh.bench.v1.Catalog/GetItem on Grpc.AspNetCore (h2c), pinned to core 0
-#   gateway  Mesh.Benchmarks edge-gateway: services/Gateway (AddGateway/MapGateway) fronting that backend,
-#            also pinned to core 0 (backend + gateway share one core; h2load has the other)
+#   backend  Mesh.Benchmarks edge-backend: mesh.bench.v1.Catalog/GetItem on Grpc.AspNetCore with the official JSON
+#            transcoding (ServiceDefaults' AddGrpcServer): gRPC on h2c, REST on HTTP/1.1, pinned to core 0
+#   gateway  Mesh.Benchmarks edge-gateway: services/Gateway (AddGateway/MapGateway: YARP) forwarding REST to the
+#            backend's HTTP/1.1 endpoint, also pinned to core 0 (backend + gateway share one core; h2load has the other)
 #   h2load   pinned to core 1, loopback only. Three ways of calling:
 #     direct    POST /mesh.bench.v1.Catalog/GetItem over h2c (gRPC frame body: 5-byte prefix + GetItemRequest)
 #     edge-h2   GET /v1/bench/42 over h2c (the gateway's HTTP2_PORT) — like for like with direct
@@ -181,18 +182,18 @@ window() {
 
 # ---- start the backend and the gateway (both on the server core) ----
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
-start_on_server_core backend dotnet "$BENCH_DLL" edge-backend --port 0
-BACKEND_PID="$STARTED_PID"; BACKEND_URL="${STARTED_URLS%% *}"
-start_on_server_core gateway dotnet "$BENCH_DLL" edge-gateway --backend "$BACKEND_URL"
+start_on_server_core backend dotnet "$BENCH_DLL" edge-backend --port 0 --http-port 0
+BACKEND_PID="$STARTED_PID"; read -r BACKEND_URL BACKEND_REST_URL <<<"$STARTED_URLS"
+start_on_server_core gateway dotnet "$BENCH_DLL" edge-gateway --backend "$BACKEND_REST_URL"
 GATEWAY_PID="$STARTED_PID"; read -r EDGE_H1_URL EDGE_H2_URL <<<"$STARTED_URLS"
-log "backend $BACKEND_URL (pid $BACKEND_PID), gateway $EDGE_H1_URL (HTTP/1.1) $EDGE_H2_URL (h2c) (pid $GATEWAY_PID), all on core $SERVER_CORE"
+log "backend $BACKEND_URL (gRPC) $BACKEND_REST_URL (REST) (pid $BACKEND_PID), gateway $EDGE_H1_URL (HTTP/1.1) $EDGE_H2_URL (h2c) (pid $GATEWAY_PID), all on core $SERVER_CORE"
 
 # ---- one call of each kind checked end to end (h2load only sees HTTP status) ----
 out="$(nghttp -v -H 'content-type: application/grpc' -H 'te: trailers' -d "$BODY" "$BACKEND_URL$GRPC_PATH" 2>&1 | tr -d '\0' || true)"
 grep -aq "grpc-status: 0" <<<"$out" || { log "direct gRPC sanity call failed:"; echo "$out" >&2; exit 1; }
 for url in "$EDGE_H1_URL" "$EDGE_H2_URL"; do
   if [ "$url" = "$EDGE_H2_URL" ]; then out="$(nghttp "$url$REST_PATH" 2>&1 || true)"; else out="$(curl -s "$url$REST_PATH" || true)"; fi
-  grep -q '"id": "42"' <<<"$out" && grep -q '"name": "Ergonomic keyboard"' <<<"$out" \
+  grep -qE '"id": ?"42"' <<<"$out" && grep -qE '"name": ?"Ergonomic keyboard"' <<<"$out" \
     || { log "REST sanity call $url$REST_PATH failed: $out"; exit 1; }
 done
 log "sanity calls ok; REST body: $out"
@@ -248,7 +249,7 @@ us_per_req() { awk -v c="${1:-}" -v r="${2:-}" 'BEGIN { if (r == "" || r == 0) p
 RESULT="$WORK/results/edge-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
   echo "Mesh edge benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(uname -r)"
-  echo "backend (Grpc.AspNetCore, Catalog/GetItem) + gateway (services/Gateway) pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE"
+  echo "backend (Grpc.AspNetCore + JSON transcoding, Catalog/GetItem) + gateway (services/Gateway, YARP) pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE"
   echo "saturation: h2 -c $CLIENTS -m $STREAMS ($((CLIENTS * STREAMS)) in flight); h1 $((CLIENTS * STREAMS)) connections x 1; fixed rate: $RATE req/s over $RATE_CLIENTS connections"
   echo "each window ${DURATION}s measured after ${SETTLE}s; warm-up ${WARMUP}s; median of $ROUNDS round(s)"
   echo

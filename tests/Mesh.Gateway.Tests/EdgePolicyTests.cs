@@ -48,6 +48,19 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
         Assert.Equal($"Bearer {token}", fixture.Backend.State.LastHeaders["GetBook:authorization"]);
     }
 
+    [Fact]
+    public async Task Other_schemes_are_401_invalid_request_even_on_a_public_method()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/shelves/1");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", "dXNlcjpwYXNz");
+        var response = await fixture.Client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("invalid_request", response.Headers.WwwAuthenticate.Single().Parameter);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(16, error.GetProperty("code").GetInt32());
+        Assert.Contains("Bearer", error.GetProperty("message").GetString());
+    }
+
     public static TheoryData<string> BadTokens => new() { "expired", "wrong-key", "wrong-issuer", "wrong-audience", "alg-none", "garbage" };
 
     [Theory]
@@ -91,8 +104,8 @@ public sealed class RateLimitTests(IsolatedData data) : IClassFixture<IsolatedDa
         };
         var tokens = new Tokens();
         await using var backend = await BackendHost.StartAsync();
-        await using var a = await GatewayHost.StartAsync(backend.GrpcAddress, tokens, settings);
-        await using var b = await GatewayHost.StartAsync(backend.GrpcAddress, tokens, settings);
+        await using var a = await GatewayHost.StartAsync(backend.HttpAddress, tokens, settings);
+        await using var b = await GatewayHost.StartAsync(backend.HttpAddress, tokens, settings);
         using var clientA = a.CreateClient();
         using var clientB = b.CreateClient();
 
@@ -110,5 +123,91 @@ public sealed class RateLimitTests(IsolatedData data) : IClassFixture<IsolatedDa
         Assert.Equal(8, JsonDocument.Parse(await limited.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("code").GetInt32());
         // Another route has its own (default) bucket and is still open.
         Assert.Equal(HttpStatusCode.OK, (await clientA.GetAsync("/v1/shelves/1/books", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Per_user_limit_counts_the_user_on_every_address()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:cache"] = await data.RedisConnectionStringAsync(),
+            ["Gateway:RateLimits:KeyPrefix"] = data.RedisKeyPrefix,
+            ["Gateway:RateLimits:Routes:mesh.gateway_test.v1.Library/GetShelf:PerUser:Capacity"] = "2",
+            ["Gateway:RateLimits:Routes:mesh.gateway_test.v1.Library/GetShelf:PerUser:PerSecond"] = "0.01",
+        };
+        var tokens = new Tokens();
+        await using var backend = await BackendHost.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(backend.HttpAddress, tokens, settings);
+        using var client = gateway.CreateClient();
+
+        async Task<HttpStatusCode> GetAsync(string? user)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/shelves/1");
+            if (user is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue(user));
+            return (await client.SendAsync(request, Ct)).StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await GetAsync("ada"));
+        Assert.Equal(HttpStatusCode.OK, await GetAsync("ada"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await GetAsync("ada"));
+        Assert.Equal(HttpStatusCode.OK, await GetAsync("grace")); // another user has a bucket of their own
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(null));    // anonymous callers are limited per IP only
+    }
+}
+
+/// <summary>
+/// Rate limiting fails open, on purpose: when Redis does not answer, requests pass unlimited (and the edge logs a
+/// warning) rather than the whole REST surface going down with a cache.
+/// </summary>
+public sealed class RateLimitFailOpenTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Requests_pass_when_redis_is_unreachable()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            // Nothing listens there.
+            ["ConnectionStrings:cache"] = $"127.0.0.1:{UpstreamDownTests.FreePort()},connectTimeout=500",
+            ["Gateway:RateLimits:Routes:mesh.gateway_test.v1.Library/GetShelf:PerIp:Capacity"] = "1",
+            ["Gateway:RateLimits:Routes:mesh.gateway_test.v1.Library/GetShelf:PerIp:PerSecond"] = "0.01",
+        };
+        await using var backend = await BackendHost.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(backend.HttpAddress, new Tokens(), settings);
+        using var client = gateway.CreateClient();
+        for (var i = 0; i < 3; i++) // over the capacity of 1, were the limit enforced
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/shelves/1", Ct)).StatusCode);
+
+        // Still in rotation: /health says Degraded (200), naming the rate-limit store.
+        var health = await client.GetAsync("/health", Ct);
+        var report = JsonDocument.Parse(await health.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Degraded", report.GetProperty("checks").GetProperty("rate-limit-store").GetProperty("status").GetString());
+    }
+}
+
+/// <summary>The body size limit holds for a body of unknown length too (chunked): 413 with the error body.</summary>
+public sealed class BodyLimitTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    [Fact]
+    public async Task Chunked_body_over_the_limit_is_413()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var json = System.Text.Encoding.UTF8.GetBytes("{\"theme\":\"" + new string('x', 10_000) + "\"}");
+        // A stream without a length: HttpClient sends it chunked.
+        using var content = new StreamContent(new NonSeekableStream(json));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var response = await fixture.Client.PostAsync("/v1/shelves", content, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, text);
+        var error = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(3, error.GetProperty("code").GetInt32());
+        Assert.Equal("(body)", error.GetProperty("details")[0].GetProperty("fieldViolations")[0].GetProperty("field").GetString());
+        Assert.Equal(0, fixture.Backend.State.CallsTo("CreateShelf"));
+    }
+
+    private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 }

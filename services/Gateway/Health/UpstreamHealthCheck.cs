@@ -1,28 +1,29 @@
-using Grpc.Health.V1;
-using Mesh.Gateway.Transcoding;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Mesh.Gateway.Health;
 
 /// <summary>
-/// Ready while a backend the edge routes to answers grpc.health.v1 Check with SERVING (for the whole server, "").
-/// One per backend, so /health names the one that is down.
+/// One per fronted service, so /health names each: the service's own /health on its http endpoint (found through
+/// service discovery, as the routes are), healthy when it answers 200. A service that is down makes the edge
+/// Degraded, not Unhealthy: the edge still serves every other service's routes, so it must stay in rotation.
 /// </summary>
-public sealed class UpstreamHealthCheck(string backend, IBackendInvokers invokers) : IHealthCheck
+public sealed class UpstreamHealthCheck(string service, IHttpClientFactory http) : IHealthCheck
 {
+    public const string HttpClientName = "upstream-health";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var client = new global::Grpc.Health.V1.Health.HealthClient(invokers.Get(backend));
-            var reply = await client.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: cancellationToken);
-            return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving
-                ? HealthCheckResult.Healthy($"{backend} is serving")
-                : HealthCheckResult.Unhealthy($"{backend} is {reply.Status}");
+            using var client = http.CreateClient(HttpClientName);
+            using var response = await client.GetAsync($"{Routing.ProxyConfiguration.DestinationAddress(service)}/health", cancellationToken);
+            return response.IsSuccessStatusCode
+                ? HealthCheckResult.Healthy($"{service} is ready")
+                : HealthCheckResult.Degraded($"{service} answered /health with {(int)response.StatusCode}");
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
         {
-            return HealthCheckResult.Unhealthy($"{backend}: {e.StatusCode} {e.Status.Detail}");
+            return HealthCheckResult.Degraded($"{service} is unreachable: {e.Message}");
         }
     }
 }

@@ -16,7 +16,8 @@ public sealed class RouteLimits
 
 /// <summary>
 /// <c>Gateway:RateLimits</c>. Routes are keyed by "pkg.Service/Method" or "pkg.Service/*"; a route's setting
-/// replaces the default for that kind of bucket.
+/// replaces the default for that kind of bucket, and gets buckets of its own; routes without one share the caller's
+/// default buckets. Enforced only when the Redis connection string is configured (every edge replica shares it).
 /// <code>"RateLimits": { "Redis": "cache", "Default": { "PerIp": { "Capacity": 100, "PerSecond": 50 } },
 ///   "Routes": { "mesh.booking.v1.Booking/CreateHold": { "PerUser": { "Capacity": 5, "PerSecond": 1 } } } }</code>
 /// </summary>
@@ -37,6 +38,12 @@ public sealed class RateLimitOptions
     };
 
     public Dictionary<string, RouteLimits> Routes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Which buckets a method takes from: its own entry's, its service's, or the shared default ones.</summary>
+    public string ScopeOf(string service, string method) =>
+        Routes.ContainsKey($"{service}/{method}") ? $"{service}/{method}"
+        : Routes.ContainsKey($"{service}/*") ? $"{service}/*"
+        : "default";
 
     public RouteLimits For(string service, string method)
     {

@@ -6,7 +6,8 @@ namespace Mesh.Gateway.Policy;
 /// <summary>
 /// X-Request-Id in and out: a caller's id is kept when it is sane (≤ 128 chars of [A-Za-z0-9-_.:]), otherwise the
 /// trace id is used, so one id finds the request in the response, the logs (a scope), the trace (a tag) and the
-/// backends (gRPC metadata x-request-id).
+/// service (the forwarded request carries it; JSON transcoding hands request headers to the method as gRPC metadata,
+/// so the service reads it as x-request-id).
 /// </summary>
 public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
@@ -17,6 +18,8 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
         var incoming = context.Request.Headers[Header].ToString();
         var id = IsValid(incoming) ? incoming : Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
         context.Items[Header] = id;
+        // Replaces what the caller sent (kept only when sane): YARP forwards the request's headers as they are now.
+        context.Request.Headers[Header] = id;
         context.Response.Headers[Header] = id;
         Activity.Current?.SetTag("http.request_id", id);
         using (logger.BeginScope(new RequestIdScope(id)))

@@ -1,8 +1,7 @@
 using System.Net;
+using Mesh.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,9 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace Mesh.Benchmarks.Edge;
 
 /// <summary>
-/// <c>edge-backend --port P</c>: the Catalog service on Grpc.AspNetCore, h2c on 127.0.0.1, no middleware or logging
-/// plus grpc.health.v1 for the gateway's readiness check (otherwise the same lean host as <c>serve</c>). run-edge.sh calls it directly and through the gateway.
-/// Prints "listening on http://127.0.0.1:PORT" when ready.
+/// <c>edge-backend --port G [--http-port H]</c>: the Catalog service with a service's gRPC server as ServiceDefaults
+/// builds it (<c>AddGrpcServer</c>: Grpc.AspNetCore and the official JSON transcoding with the mesh's settings), on
+/// two loopback listeners like a real service: h2c for gRPC (G) and HTTP/1.1 for REST (H, where the edge forwards).
+/// No logging, telemetry or other middleware (the same lean host as <c>serve</c>), plus grpc.health.v1. run-edge.sh
+/// calls its gRPC endpoint directly and its REST through the gateway. Prints "edge backend listening on GRPC_URL HTTP_URL".
 /// </summary>
 public static class EdgeBackendServer
 {
@@ -21,21 +22,22 @@ public static class EdgeBackendServer
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        ListenOptions? grpc = null, http = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen => { listen.Protocols = HttpProtocols.Http2; grpc = listen; });
+            kestrel.Listen(IPAddress.Loopback, options.HttpPort, listen => { listen.Protocols = HttpProtocols.Http1; http = listen; });
         });
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealthChecks(); // Grpc.AspNetCore.HealthChecks: the gateway's readiness probes it, as it would a real service
+        builder.AddGrpcServer();
+        builder.Services.AddGrpcHealthChecks(); // Grpc.AspNetCore.HealthChecks, as a real service has
 
         await using var app = builder.Build();
         app.MapGrpcService<CatalogBackend>();
         app.MapGrpcHealthChecksService();
         await app.StartAsync();
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        Console.WriteLine($"edge backend listening on {address}");
+        Console.WriteLine($"edge backend listening on http://127.0.0.1:{grpc!.IPEndPoint!.Port} http://127.0.0.1:{http!.IPEndPoint!.Port}");
         await app.WaitForShutdownAsync();
         return 0;
     }

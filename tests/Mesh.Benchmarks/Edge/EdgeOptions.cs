@@ -7,8 +7,13 @@ namespace Mesh.Benchmarks.Edge;
 /// <summary>The flags of the edge modes (--name value pairs).</summary>
 public sealed class EdgeOptions
 {
+    /// <summary>The backend's gRPC (h2c) port; 0 picks a free one.</summary>
     public int Port { get; private set; }
-    /// <summary>The backend's gRPC address for the gateway (services__catalog__grpc__0).</summary>
+
+    /// <summary>The backend's REST (HTTP/1.1) port; 0 picks a free one.</summary>
+    public int HttpPort { get; private set; }
+
+    /// <summary>The backend's http endpoint for the gateway (services__catalog__http__0).</summary>
     public string? Backend { get; private set; }
     public string OutDir { get; private set; } = ".";
     public long Id { get; private set; } = 42;
@@ -23,6 +28,7 @@ public sealed class EdgeOptions
             switch (args[i])
             {
                 case "--port": options.Port = int.Parse(value); break;
+                case "--http-port": options.HttpPort = int.Parse(value); break;
                 case "--backend": options.Backend = value; break;
                 case "--out": options.OutDir = value; break;
                 case "--id": options.Id = long.Parse(value); break;

@@ -151,7 +151,7 @@ public class CheckoutFixture : IAsyncLifetime
         Channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
         Client = new Mesh.Booking.V1.Booking.BookingClient(Channel);
 
-        _gateway = BuildGateway(endpoints.GrpcAddress);
+        _gateway = BuildGateway(endpoints.HttpAddress);
         await _gateway.StartAsync(ct);
         GatewayAddress = new Uri(_gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
@@ -205,10 +205,10 @@ public class CheckoutFixture : IAsyncLifetime
 
     private WebApplication BuildGateway(Uri booking)
     {
-        var builder = InProcessService.CreateBuilder(typeof(EdgeAuthentication), new Dictionary<string, string?>
+        var builder = InProcessService.CreateBuilder(typeof(GatewayExtensions), new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
-            ["services:booking:grpc:0"] = booking.ToString(),
+            ["services:booking:http:0"] = booking.ToString(), // the edge forwards REST to the http endpoint
             ["Gateway:Auth:Keys:0:Kid"] = "test",
             ["Gateway:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });

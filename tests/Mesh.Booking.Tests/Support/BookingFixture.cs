@@ -37,6 +37,9 @@ public class BookingFixture(TestServers servers) : IAsyncLifetime
 
     public Metadata As(string user) => Tokens.As(user, "customer");
 
+    /// <summary>The booking service's own services (its endpoints, to call its REST routes without the edge).</summary>
+    public IServiceProvider Services => _booking.Services;
+
     public HttpClient CreateRestClient() => new() { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>A show starting in two days (by the booking clock) with <paramref name="seats"/> seats.</summary>
@@ -88,10 +91,10 @@ public class BookingFixture(TestServers servers) : IAsyncLifetime
         Channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
         Client = new Mesh.Booking.V1.Booking.BookingClient(Channel);
 
-        var gatewayBuilder = InProcessService.CreateBuilder(typeof(EdgeAuthentication), new Dictionary<string, string?>
+        var gatewayBuilder = InProcessService.CreateBuilder(typeof(GatewayExtensions), new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
-            ["services:booking:grpc:0"] = endpoints.GrpcAddress.ToString(),
+            ["services:booking:http:0"] = endpoints.HttpAddress.ToString(), // the edge forwards REST to the http endpoint
             ["Gateway:Auth:Keys:0:Kid"] = "test",
             ["Gateway:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });

@@ -94,7 +94,7 @@ public sealed class FakeCatalog : Mesh.Catalog.V1.Catalog.CatalogBase
     }
 
     /// <summary>The partner cancels the show (after holds were made).</summary>
-    public void CancelShow(string showId) => _shows[showId].Show.Status = ShowStatus.Cancelled;
+    public void MarkShowCancelled(string showId) => _shows[showId].Show.Status = ShowStatus.Cancelled;
 
     public override Task<Show> GetShow(GetShowRequest request, ServerCallContext context) =>
         Task.FromResult(_shows.TryGetValue(request.Id, out var s) ? s.Show : throw new RpcException(new Status(StatusCode.NotFound, "no such show")));

@@ -78,10 +78,10 @@ public sealed class SeatMapFixture(TestServers servers) : IAsyncLifetime
         var bookingAddress = _booking.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress;
         _catalog.Configuration["services:booking:grpc:0"] = bookingAddress.ToString();
 
-        var gatewayBuilder = InProcessService.CreateBuilder(typeof(EdgeAuthentication), new Dictionary<string, string?>
+        var gatewayBuilder = InProcessService.CreateBuilder(typeof(GatewayExtensions), new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
-            ["services:catalog:grpc:0"] = catalogAddress.ToString(),
+            ["services:catalog:http:0"] = _catalog.Services.GetRequiredService<ServiceEndpoints>().HttpAddress.ToString(), // the edge forwards REST here
         });
         gatewayBuilder.AddGateway(services => services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog"));
         _gateway = gatewayBuilder.Build();

@@ -109,13 +109,13 @@ public class CatalogFixture(TestServers servers) : IAsyncLifetime
 
         var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            ApplicationName = typeof(EdgeAuthentication).Assembly.GetName().Name,
+            ApplicationName = typeof(GatewayExtensions).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
         gatewayBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
-            ["services:catalog:grpc:0"] = endpoints.GrpcAddress.ToString(),
+            ["services:catalog:http:0"] = endpoints.HttpAddress.ToString(), // the edge forwards REST to the http endpoint
             // The edge checks tokens too (the product REST test writes through it).
             [$"{EdgeAuthOptions.SectionName}:Keys:0:Kid"] = TestTokens.KeyId,
             [$"{EdgeAuthOptions.SectionName}:Keys:0:Pem"] = Tokens.PublicKeyPem,

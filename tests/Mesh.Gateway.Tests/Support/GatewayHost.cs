@@ -10,7 +10,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Mesh.Gateway.Tests.Support;
 
-/// <summary>The Library backend as a real gRPC service (Grpc.AspNetCore through ServiceDefaults, h2c on a free port).</summary>
+/// <summary>
+/// The Library backend as a real service: ServiceDefaults (Grpc.AspNetCore, h2c on its grpc endpoint; REST through the
+/// official JSON transcoding and its OpenAPI document on its HTTP/1.1 http endpoint), each on a free port.
+/// </summary>
 public sealed class BackendHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -20,18 +23,24 @@ public sealed class BackendHost : IAsyncDisposable
         _app = app;
         State = state;
         GrpcAddress = app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress;
+        HttpAddress = app.Services.GetRequiredService<ServiceEndpoints>().HttpAddress;
     }
 
     public BackendState State { get; }
     public Uri GrpcAddress { get; }
+    public IServiceProvider Services => _app.Services;
 
-    public static async Task<BackendHost> StartAsync()
+    /// <summary>The http endpoint, where the edge forwards REST (discovery key services:library:http:0).</summary>
+    public Uri HttpAddress { get; }
+
+    /// <summary>Starts the backend; <paramref name="httpPort"/> pins its http endpoint (0: a free port).</summary>
+    public static async Task<BackendHost> StartAsync(int httpPort = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [ServiceEndpoints.GrpcPortKey] = "0",
-            [ServiceEndpoints.HttpPortKey] = "0",
+            [ServiceEndpoints.HttpPortKey] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [HostingExtensions.DrainTimeoutKey] = "00:00:02",
             ["Mesh:Health:GrpcRefreshInterval"] = "00:00:01", // the health check publisher's least period
         });
@@ -53,7 +62,7 @@ public sealed class BackendHost : IAsyncDisposable
     }
 }
 
-/// <summary>A gateway in-process on a free loopback port, fronting the Library service at <c>backend</c>.</summary>
+/// <summary>A gateway in-process on free loopback ports (HTTP/1.1+HTTP/2, and h2c), fronting the Library service whose http endpoint is <c>backend</c>.</summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -83,7 +92,8 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             [GatewayExtensions.PortKey] = "0",
             [GatewayExtensions.Http2PortKey] = "0",
-            ["services:library:grpc:0"] = backend.ToString(),
+            // As the app host writes it: the service's http endpoint, where its JSON transcoding serves REST.
+            ["services:library:http:0"] = backend.ToString(),
             ["Gateway:Auth:Issuer"] = Tokens.Issuer,
             ["Gateway:Auth:Audience"] = Tokens.Audience,
             ["Gateway:Auth:Keys:0:Kid"] = tokens.KeyId,
@@ -91,10 +101,8 @@ public sealed class GatewayHost : IAsyncDisposable
             ["Gateway:Auth:PublicMethods:0"] = "mesh.gateway_test.v1.Library/*",
             ["Gateway:MaxRequestBodyBytes"] = "4096",
             ["Gateway:CorsOrigins:0"] = "https://app.mesh.test",
-            ["Gateway:DescriptorSets"] = "library.protoset",
-            // The deadline of every unary backend call (Gateway_deadline_gives_504 sleeps past it).
-            ["Mesh:Resilience:Deadline"] = "00:00:05",
-            ["Gateway:IncludeExceptionDetails"] = "true", // an edge bug shows its stack in the failing test
+            // The timeout of every unary route (Gateway_deadline_gives_504 sleeps past it).
+            ["Gateway:RequestTimeout"] = "00:00:05",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         builder.Configuration.AddInMemoryCollection(config);
@@ -126,7 +134,7 @@ public class GatewayFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Backend = await BackendHost.StartAsync();
-        Gateway = await GatewayHost.StartAsync(Backend.GrpcAddress, Tokens, Settings);
+        Gateway = await GatewayHost.StartAsync(Backend.HttpAddress, Tokens, Settings);
         Client = Gateway.CreateClient();
     }
 

@@ -109,7 +109,7 @@ public sealed class LibraryBackend(BackendState state) : Library.LibraryBase
         {
             for (var i = 1; request.Count == 0 || i <= request.Count; i++)
             {
-                if (request.FailAfter > 0 && i > request.FailAfter)
+                if (request.FailAfter < 0 || (request.FailAfter > 0 && i > request.FailAfter))
                     throw new RpcException(new Status((StatusCode)request.FailCode, "stream failed on purpose"));
                 await responseStream.WriteAsync(new ShelfEvent { ShelfId = request.ShelfId, Sequence = i, Text = $"event {i}" });
                 Interlocked.Increment(ref state.StreamSent);
@@ -123,6 +123,15 @@ public sealed class LibraryBackend(BackendState state) : Library.LibraryBase
             throw;
         }
     }
+
+    public override Task<Reader> GetReader(ReaderRequest request, ServerCallContext context) =>
+        Task.FromResult(new Reader { Name = Seen(nameof(GetReader), request, context).Name, AnsweredBy = nameof(GetReader) });
+
+    public override Task<Reader> CheckReader(ReaderRequest request, ServerCallContext context) =>
+        Task.FromResult(new Reader { Name = Seen(nameof(CheckReader), request, context).Name, AnsweredBy = nameof(CheckReader) });
+
+    public override Task<Reader> SuspendReader(ReaderRequest request, ServerCallContext context) =>
+        Task.FromResult(new Reader { Name = Seen(nameof(SuspendReader), request, context).Name, AnsweredBy = nameof(SuspendReader) });
 
     public override async Task<Empty> Fail(FailRequest request, ServerCallContext context)
     {

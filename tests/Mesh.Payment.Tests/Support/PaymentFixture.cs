@@ -166,13 +166,13 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            ApplicationName = typeof(Mesh.Gateway.Policy.EdgeAuthentication).Assembly.GetName().Name,
+            ApplicationName = typeof(GatewayExtensions).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
-            ["services:payment:grpc:0"] = _app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress.ToString(),
+            ["services:payment:http:0"] = _app.Services.GetRequiredService<ServiceEndpoints>().HttpAddress.ToString(), // the edge forwards REST here
             ["Gateway:Auth:Keys:0:Kid"] = TestTokens.KeyId,
             ["Gateway:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });

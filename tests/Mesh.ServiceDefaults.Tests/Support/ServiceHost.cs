@@ -30,9 +30,9 @@ public sealed class ServiceHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public WebApplication App => _app;
 
-    /// <summary>Builds the service; <see cref="StartAsync(string, Action{WebApplicationBuilder}?, IDictionary{string, string?}?, int, string)"/> also starts it.</summary>
+    /// <summary>Builds the service (with <see cref="RestProbeService"/> too when <paramref name="withRest"/>); StartAsync also starts it.</summary>
     public static ServiceHost Create(string name, Action<WebApplicationBuilder>? configure = null,
-        IDictionary<string, string?>? settings = null, int grpcPort = 0, string environment = "Production")
+        IDictionary<string, string?>? settings = null, int grpcPort = 0, string environment = "Production", bool withRest = false)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         var config = new Dictionary<string, string?>
@@ -53,14 +53,15 @@ public sealed class ServiceHost : IAsyncDisposable
 
         var app = builder.Build();
         app.MapGrpcService<ProbeService>();
+        if (withRest) app.MapGrpcService<RestProbeService>();
         app.MapDefaultEndpoints();
         return new ServiceHost(app, state);
     }
 
     public static async Task<ServiceHost> StartAsync(string name, Action<WebApplicationBuilder>? configure = null,
-        IDictionary<string, string?>? settings = null, int grpcPort = 0, string environment = "Production")
+        IDictionary<string, string?>? settings = null, int grpcPort = 0, string environment = "Production", bool withRest = false)
     {
-        var host = Create(name, configure, settings, grpcPort, environment);
+        var host = Create(name, configure, settings, grpcPort, environment, withRest);
         await host._app.StartAsync(TestContext.Current.CancellationToken);
         return host;
     }

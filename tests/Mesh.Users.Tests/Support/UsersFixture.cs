@@ -78,7 +78,7 @@ public class UsersFixture(TestServers servers) : IAsyncLifetime
 
         var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            ApplicationName = typeof(EdgeAuthentication).Assembly.GetName().Name,
+            ApplicationName = typeof(GatewayExtensions).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
         gatewayBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

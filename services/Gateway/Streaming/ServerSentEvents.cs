@@ -1,0 +1,115 @@
+using System.Text;
+using System.Text.Json;
+using Google.Api;
+using Google.Protobuf.Reflection;
+using Mesh.Gateway.Errors;
+using Mesh.Gateway.Routing;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Mesh.Gateway.Streaming;
+
+/// <summary>
+/// A server-streaming route as the caller asks for it. The service's JSON transcoding answers a server stream as
+/// newline-delimited JSON, one message per line, each written and flushed as it is produced; an error after the
+/// first message ends the stream with one more line holding the google.rpc.Status.
+/// <list type="bullet">
+/// <item>With <c>Accept: text/event-stream</c> the edge answers Server-Sent Events, converting line by line as each
+/// arrives and flushing each event: <c>id: N\ndata: &lt;json&gt;\n\n</c> per message, <c>event: error\ndata:
+/// &lt;status json&gt;\n\n</c> for the error line.</item>
+/// <item>Otherwise the lines pass through untouched, as <c>application/x-ndjson</c>.</item>
+/// </list>
+/// A caller that leaves cancels the read; YARP then disposes the service's response, which aborts its connection, and
+/// the service sees its call cancelled. An error before the first message is the service's ordinary error answer
+/// (its HTTP status, the error body) and passes through as such.
+/// </summary>
+public sealed class ServerSentEvents
+{
+    public const string MediaType = "text/event-stream";
+    public const string NdJson = "application/x-ndjson";
+
+    // The transcoder writes a Status's fields in field order, so an error line starts with its code.
+    private const string ErrorLineStart = "{\"code\":";
+    private static readonly HashSet<string> StatusFields = ["code", "message", "details"];
+
+    private readonly bool _errorLinesAreRecognisable;
+
+    public ServerSentEvents(EdgeRoute route)
+    {
+        // An error line is told from a message line by its shape: only code, message and details. That works unless
+        // the streamed message itself has nothing but fields of those names.
+        var streamed = StreamedMessage(route);
+        _errorLinesAreRecognisable = streamed is null || !streamed.Fields.InDeclarationOrder().All(f => StatusFields.Contains(f.JsonName));
+    }
+
+    public static bool IsWanted(HttpRequest request)
+    {
+        foreach (var accept in request.Headers.Accept)
+            if (accept is not null && accept.Contains(MediaType, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    public async ValueTask TransformAsync(ResponseTransformContext context)
+    {
+        if (context.ProxyResponse is not { IsSuccessStatusCode: true } upstream) return;
+        var response = context.HttpContext.Response;
+        if (!IsWanted(context.HttpContext.Request))
+        {
+            response.ContentType = NdJson; // the body is the service's, line for line
+            return;
+        }
+
+        context.SuppressResponseBody = true;
+        response.Headers.ContentLength = null;
+        response.ContentType = MediaType;
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // proxies in front must not buffer a live stream
+        var aborted = context.HttpContext.RequestAborted;
+        try
+        {
+            await using var body = await upstream.Content.ReadAsStreamAsync(aborted);
+            using var lines = new StreamReader(body, Encoding.UTF8);
+            await response.StartAsync(aborted);
+            var sequence = 0L;
+            while (await lines.ReadLineAsync(aborted) is { } line)
+            {
+                if (line.Length == 0) continue;
+                var frame = IsErrorLine(line) ? $"event: error\ndata: {line}\n\n" : $"id: {++sequence}\ndata: {line}\n\n";
+                await response.WriteAsync(frame, aborted);
+                await response.Body.FlushAsync(aborted);
+            }
+        }
+        catch (Exception) when (aborted.IsCancellationRequested)
+        {
+            // The caller left; returning lets YARP dispose the service's response, which cancels the service's call.
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            // The service's side broke off mid-stream: say so in the stream, the only place left to say it.
+            var status = EdgeErrors.Format(StatusCode.Unavailable, "The stream from the service broke off.");
+            await response.WriteAsync($"event: error\ndata: {status}\n\n", aborted);
+        }
+    }
+
+    private bool IsErrorLine(string line)
+    {
+        if (!_errorLinesAreRecognisable || !line.StartsWith(ErrorLineStart, StringComparison.Ordinal)) return false;
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.EnumerateObject().All(p => StatusFields.Contains(p.Name));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The message each line holds: the response type, or the response_body field's type; null for a scalar.</summary>
+    private static MessageDescriptor? StreamedMessage(EdgeRoute route)
+    {
+        var output = route.Method.OutputType;
+        var rule = route.Method.GetOptions()?.GetExtension(AnnotationsExtensions.Http);
+        if (rule?.ResponseBody is not { Length: > 0 } field) return output;
+        return output.FindFieldByName(field) is { FieldType: FieldType.Message, IsRepeated: false } f ? f.MessageType : null;
+    }
+}
