@@ -3,6 +3,7 @@ using Grpc.AspNetCore.Server;
 using Google.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
+using Mesh.ServiceDefaults.Rest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,7 +37,11 @@ public static class GrpcServerDefaults
             });
         // Registered after every other interceptor (PostConfigure), so it runs innermost: a bad token is still
         // UNAUTHENTICATED first, as at the edge, and a NUL anywhere in a request is INVALID_ARGUMENT naming the field.
-        builder.Services.PostConfigure<GrpcServiceOptions>(o => o.Interceptors.Add<NulCharacterInterceptor>());
+        builder.Services.PostConfigure<GrpcServiceOptions>(o =>
+        {
+            o.Interceptors.Add<NulCharacterInterceptor>();
+            o.Interceptors.Add<StreamErrorInterceptor>(); // a REST stream that fails midway ends in an {"error":…} line
+        });
         if (ReflectionEnabled(builder.Configuration, builder.Environment)) builder.Services.AddGrpcReflection();
         return builder;
     }

@@ -71,8 +71,8 @@ public static class FieldValueParser
             ? v : throw new OverflowException(),
     };
 
-    /// <summary>Standard base64 with its padding: what the transcoder decodes (URL-safe or unpadded base64 it refuses).</summary>
-    private static ByteString ParseBytes(string text) => ByteString.FromBase64(text);
+    /// <summary>Base64, standard or URL-safe, padded or not (the caller hands the transcoder the standard form).</summary>
+    private static ByteString ParseBytes(string text) => ByteString.FromBase64(ProtoJsonForms.StandardBase64(text));
 
     /// <summary>Enum by name, or by number when the number is a defined value (an unknown number would silently lose meaning).</summary>
     public static int ParseEnum(EnumDescriptor type, string text)

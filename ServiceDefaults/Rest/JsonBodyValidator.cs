@@ -9,11 +9,14 @@ namespace Mesh.ServiceDefaults.Rest;
 /// Checks a JSON body against a message descriptor before the JSON transcoder reads it, so that every mistake is
 /// reported with the path of the offending field ("book.authors[2]") instead of the transcoder's "Request JSON
 /// payload is not correctly formatted." without one, and unknown fields are refused instead of silently dropped.
-/// Accepts exactly what the transcoder reads (a subset of proto3 JSON): lowerCamel or proto names; 64-bit integers as
-/// JSON numbers or strings, other numbers as JSON numbers only, integers without fraction or exponent; "NaN" and
-/// "Infinity" for floats; enum names or numbers; standard padded base64; null for "not set" except on a list or a
-/// map, and a null still counts as the one field set of its oneof. Text must be valid Unicode: invalid UTF-8 or an
-/// unpaired surrogate escape is named by its field.
+/// Accepts proto3 JSON: lowerCamel or proto names; numbers as JSON numbers or strings, integers also with a zero
+/// fraction or an exponent ("5.0", 1e3); "NaN" and "Infinity" for floats; enum names or numbers; standard or URL-safe
+/// base64, padded or not; null for "not set" (a list or a map too), and a null still counts as the one field set of
+/// its oneof. Text must be valid Unicode: invalid UTF-8 or an unpaired surrogate escape is named by its field.
+/// Some of those forms the JSON transcoder does not read (a quoted 32-bit integer, an exponent, URL-safe base64, a
+/// null list): <see cref="Validate"/> then says the body must be rewritten, which <see cref="CanonicalJsonBody"/> does.
+/// The one form refused although proto3 JSON allows it is a negative Duration with a fraction ("-1.5s"), which the
+/// transcoder cannot read in any spelling.
 /// </summary>
 public static class JsonBodyValidator
 {
@@ -26,30 +29,33 @@ public static class JsonBodyValidator
     /// Checks the body of a request whose http rule says <c>body: "*"</c> (<paramref name="bodyField"/> null: the body
     /// is the whole request) or <c>body: "field"</c> (the body is that field's value, and paths start with its JSON
     /// name, e.g. "book.authors[1]"). Throws a 400 <see cref="RestInputException"/> naming the first bad field.
+    /// Returns whether the body holds a valid form the transcoder cannot read (see <see cref="CanonicalJsonBody"/>).
     /// </summary>
-    public static void Validate(JsonElement body, MessageDescriptor request, FieldDescriptor? bodyField)
+    public static bool Validate(JsonElement body, MessageDescriptor request, FieldDescriptor? bodyField)
     {
+        var rewrite = false;
         if (bodyField is null)
         {
-            ValidateMessage(body, request, "", depth: 0);
-            return;
+            ValidateMessage(body, request, "", depth: 0, ref rewrite);
+            return rewrite;
         }
         // A JSON null would leave a message field unset here but cannot be bound as a body: say what was expected.
         if (body.ValueKind == JsonValueKind.Null)
             throw RestInputException.BadField(bodyField.JsonName, $"expected {Describe(bodyField)}, got null");
-        ValidateField(body, bodyField, bodyField.JsonName, depth: 0);
+        ValidateField(body, bodyField, bodyField.JsonName, depth: 0, ref rewrite);
+        return rewrite;
     }
 
     private static string Describe(FieldDescriptor field) =>
         field.IsMap ? "a JSON object (a map)" : field.IsRepeated ? "a JSON array" : FieldValueParser.Expected(field);
 
-    private static void ValidateMessage(JsonElement element, MessageDescriptor message, string path, int depth)
+    private static void ValidateMessage(JsonElement element, MessageDescriptor message, string path, int depth, ref bool rewrite)
     {
         if (depth > MaxDepth) throw RestInputException.BadField(PathOrRoot(path), $"nested deeper than {MaxDepth} levels");
         if (WellKnownTypes.IsWrapper(message))
         {
             // google.protobuf.Int32Value and friends are written as their value, with that value's rules.
-            ValidateSingle(element, message.FindFieldByNumber(1), PathOrRoot(path), depth);
+            ValidateSingle(element, message.FindFieldByNumber(1), PathOrRoot(path), depth, ref rewrite);
             return;
         }
         if (WellKnownTypes.HasSpecialJson(message))
@@ -74,17 +80,16 @@ public static class JsonBodyValidator
                     throw RestInputException.BadField(fieldPath, $"'{other}' is already set: only one field of '{oneof.Name}' may be");
                 seenOneof[oneof] = name;
             }
-            ValidateField(property.Value, field, fieldPath, depth);
+            ValidateField(property.Value, field, fieldPath, depth, ref rewrite);
         }
     }
 
-    private static void ValidateField(JsonElement value, FieldDescriptor field, string path, int depth)
+    private static void ValidateField(JsonElement value, FieldDescriptor field, string path, int depth, ref bool rewrite)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
-            // null = not set, but the transcoder cannot assign null to a list or a map.
-            if (field.IsMap) throw RestInputException.BadField(path, "a map cannot be null: send {} or leave it out");
-            if (field.IsRepeated) throw RestInputException.BadField(path, "a list cannot be null: send [] or leave it out");
+            // null = not set; the transcoder cannot assign null to a list or a map, so such a null is left out.
+            if (field.IsRepeated) rewrite = true;
             return;
         }
         if (field.IsMap)
@@ -98,7 +103,7 @@ public static class JsonBodyValidator
                 var entryPath = $"{path}[{JsonSerializer.Serialize(key)}]";
                 if (keyField.FieldType != FieldType.String) FieldValueParser.Parse(keyField, key, entryPath);
                 if (entry.Value.ValueKind == JsonValueKind.Null) throw RestInputException.BadField(entryPath, "a map value cannot be null");
-                ValidateSingle(entry.Value, valueField, entryPath, depth + 1);
+                ValidateSingle(entry.Value, valueField, entryPath, depth + 1, ref rewrite);
             }
             return;
         }
@@ -110,19 +115,19 @@ public static class JsonBodyValidator
             {
                 var itemPath = $"{path}[{i++}]";
                 if (item.ValueKind == JsonValueKind.Null) throw RestInputException.BadField(itemPath, "an array element cannot be null");
-                ValidateSingle(item, field, itemPath, depth + 1);
+                ValidateSingle(item, field, itemPath, depth + 1, ref rewrite);
             }
             return;
         }
-        ValidateSingle(value, field, path, depth);
+        ValidateSingle(value, field, path, depth, ref rewrite);
     }
 
-    private static void ValidateSingle(JsonElement value, FieldDescriptor field, string path, int depth)
+    private static void ValidateSingle(JsonElement value, FieldDescriptor field, string path, int depth, ref bool rewrite)
     {
         switch (field.FieldType)
         {
             case FieldType.Message or FieldType.Group:
-                ValidateMessage(value, field.MessageType, path, depth + 1);
+                ValidateMessage(value, field.MessageType, path, depth + 1, ref rewrite);
                 return;
             case FieldType.String:
                 if (value.ValueKind != JsonValueKind.String) throw Wrong(path, field, value);
@@ -133,7 +138,9 @@ public static class JsonBodyValidator
                 return;
             case FieldType.Bytes:
                 if (value.ValueKind != JsonValueKind.String) throw Wrong(path, field, value);
-                FieldValueParser.Parse(field, Text(value, path), path);
+                var base64 = Text(value, path);
+                FieldValueParser.Parse(field, base64, path);
+                if (ProtoJsonForms.StandardBase64(base64) != base64) rewrite = true;
                 return;
             case FieldType.Enum:
                 if (value.ValueKind == JsonValueKind.String)
@@ -150,16 +157,17 @@ public static class JsonBodyValidator
                 else throw Wrong(path, field, value);
                 return;
             default:
-                ValidateNumber(value, field, path);
+                ValidateNumber(value, field, path, ref rewrite);
                 return;
         }
     }
 
     /// <summary>
-    /// Numbers as the transcoder reads them: a JSON number, or a string for a 64-bit integer and for "NaN",
-    /// "Infinity" and "-Infinity"; integers written without fraction or exponent, and within their type's range.
+    /// Numbers in proto3 JSON: a JSON number or a string holding one, "NaN", "Infinity" and "-Infinity" for floats,
+    /// integers within their type's range (a zero fraction or an exponent allowed). The transcoder reads strings only
+    /// for 64-bit integers and the three float names, and integers only in plain digits: other forms need a rewrite.
     /// </summary>
-    private static void ValidateNumber(JsonElement value, FieldDescriptor field, string path)
+    private static void ValidateNumber(JsonElement value, FieldDescriptor field, string path, ref bool rewrite)
     {
         if (value.ValueKind == JsonValueKind.String)
         {
@@ -167,30 +175,31 @@ public static class JsonBodyValidator
             if (field.FieldType is FieldType.Double or FieldType.Float)
             {
                 if (text is "NaN" or "Infinity" or "-Infinity") return;
-                throw RestInputException.BadField(path, $"'{Short(text)}' is not {FieldValueParser.Expected(field)}: send a JSON number (or \"NaN\", \"Infinity\", \"-Infinity\")");
+                FieldValueParser.Parse(field, text, path); // a number in a string, as proto3 JSON allows
+                rewrite = true;
+                return;
             }
-            if (!Is64BitInteger(field.FieldType))
-                throw RestInputException.BadField(path, $"expected {FieldValueParser.Expected(field)} as a JSON number, got the string {Short(JsonSerializer.Serialize(text))}");
-            ValidateInteger(text, field, path);
+            if (!Is64BitInteger(field.FieldType)) rewrite = true;
+            ValidateInteger(text, field, path, ref rewrite);
             return;
         }
         if (value.ValueKind != JsonValueKind.Number) throw Wrong(path, field, value);
         if (field.FieldType is FieldType.Double or FieldType.Float) FieldValueParser.Parse(field, value.GetRawText(), path);
-        else ValidateInteger(value.GetRawText(), field, path);
+        else ValidateInteger(value.GetRawText(), field, path, ref rewrite);
     }
 
-    private static void ValidateInteger(string text, FieldDescriptor field, string path)
+    private static void ValidateInteger(string text, FieldDescriptor field, string path, ref bool rewrite)
     {
-        var digits = text.StartsWith('-') ? text.AsSpan(1) : text.AsSpan();
-        if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9'))
+        if (ProtoJsonForms.IntegerDigits(text) is not { } digits)
         {
-            // "1e3" and "5.0" are numbers, just not written as the integer the transcoder reads.
+            // "1.5" is a number, just not a whole one.
             var number = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
             throw RestInputException.BadField(path, number
-                ? $"'{Short(text)}' is not {FieldValueParser.Expected(field)}: write it in digits, without fraction or exponent"
+                ? $"'{Short(text)}' is not {FieldValueParser.Expected(field)}: it has a fraction"
                 : FieldValueParser.Describe(field, text));
         }
-        FieldValueParser.Parse(field, text, path);
+        FieldValueParser.Parse(field, digits, path);
+        if (digits != text) rewrite = true; // "1e3", "5.0": the transcoder reads plain digits only
     }
 
     private static bool Is64BitInteger(FieldType type) =>

@@ -61,7 +61,7 @@ public sealed class RestInputValidation(RequestDelegate next)
         context.Response.RegisterForDispose(buffer);
         var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         if (IsBlank(body.Span)) buffer = new MemoryStream(EmptyBodyFor(route), writable: false);
-        else Validate(body, route);
+        else if (Validate(body, route) is { } canonical) buffer = new MemoryStream(canonical, writable: false);
 
         buffer.Position = 0;
         request.Body = buffer;
@@ -69,7 +69,8 @@ public sealed class RestInputValidation(RequestDelegate next)
         request.ContentType = request.ContentType is { Length: > 0 } type ? type : "application/json";
     }
 
-    private static void Validate(ReadOnlyMemory<byte> body, RestRoute route)
+    /// <summary>Checks the body; returns it rewritten when it holds a valid form the transcoder cannot read, else null.</summary>
+    private static byte[]? Validate(ReadOnlyMemory<byte> body, RestRoute route)
     {
         JsonDocument document;
         try
@@ -83,9 +84,13 @@ public sealed class RestInputValidation(RequestDelegate next)
                 ? $"nested deeper than {JsonBodyValidator.MaxDepth} levels at {where}"
                 : $"malformed JSON at {where}");
         }
-        using (document) JsonBodyValidator.Validate(document.RootElement, route.Request, route.BodyField);
-        // Strings and names were checked one by one (naming their field); this catches any byte the JSON reader let through elsewhere.
-        if (!Utf8.IsValid(body.Span)) throw RestInputException.BadField("(body)", "is not valid UTF-8");
+        using (document)
+        {
+            var rewrite = JsonBodyValidator.Validate(document.RootElement, route.Request, route.BodyField);
+            // Strings and names were checked one by one (naming their field); this catches any byte the JSON reader let through elsewhere.
+            if (!Utf8.IsValid(body.Span)) throw RestInputException.BadField("(body)", "is not valid UTF-8");
+            return rewrite ? CanonicalJsonBody.Write(document.RootElement, route.Request, route.BodyField) : null;
+        }
     }
 
     /// <summary>Whether a body the JSON reader refused went deeper than the limit before it stopped (else it is malformed).</summary>

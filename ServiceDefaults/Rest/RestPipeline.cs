@@ -4,8 +4,9 @@ namespace Mesh.ServiceDefaults.Rest;
 
 /// <summary>
 /// What a service's pipeline adds for its transcoded REST routes, after routing (so the endpoint is known) and before
-/// the transcoder: the rpc's name on the request span (<see cref="RestRequestTelemetry"/>), then the input checks
-/// (<see cref="RestInputValidation"/>). Other requests pass through both untouched.
+/// the transcoder: the rpc's name on the request span (<see cref="RestRequestTelemetry"/>), the input checks
+/// (<see cref="RestInputValidation"/>), and the error line of a stream (<see cref="StreamErrorLine"/>). Other
+/// requests pass through all three untouched.
 /// </summary>
 public static class RestPipeline
 {
@@ -13,6 +14,7 @@ public static class RestPipeline
     {
         app.UseMiddleware<RestRequestTelemetry>();
         app.UseMiddleware<RestInputValidation>();
+        app.UseMiddleware<StreamErrorLine>();
         return app;
     }
 }

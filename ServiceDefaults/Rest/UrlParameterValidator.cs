@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Http;
@@ -27,7 +28,8 @@ public static class UrlParameterValidator
     /// <summary>
     /// Checks the query string; returns it rewritten where the transcoder would read a value differently than the
     /// contract means it (a FieldMask in its JSON form, "durationMinutes,ageRating", which the transcoder would keep
-    /// as written instead of turning into the proto paths "duration_minutes,age_rating"), else null.
+    /// as written instead of turning into the proto paths "duration_minutes,age_rating"; bytes in URL-safe or unpadded
+    /// base64, which the transcoder cannot decode), else null.
     /// </summary>
     public static IQueryCollection? ValidateQuery(RestRoute route, IQueryCollection query)
     {
@@ -49,6 +51,9 @@ public static class UrlParameterValidator
             {
                 foreach (var value in values)
                     FieldValueParser.Parse(last, value ?? "", key);
+                if (last.FieldType == FieldType.Bytes && values.Any(v => ProtoJsonForms.StandardBase64(v ?? "") != v))
+                    (rewritten ??= query.ToDictionary(q => q.Key, q => q.Value))[key] =
+                        new StringValues([.. values.Select(v => ProtoJsonForms.StandardBase64(v ?? ""))]);
                 continue;
             }
             if (values.Count > 1) throw RestInputException.BadField(key, "given more than once, but the field is not repeated");
@@ -62,6 +67,8 @@ public static class UrlParameterValidator
             var parsed = FieldValueParser.Parse(last, values.ToString(), key);
             if (parsed is FieldMask mask && string.Join(',', mask.Paths) is var protoPaths && protoPaths != values.ToString())
                 (rewritten ??= query.ToDictionary(q => q.Key, q => q.Value))[key] = protoPaths;
+            else if (parsed is ByteString && ProtoJsonForms.StandardBase64(values.ToString()) is var base64 && base64 != values.ToString())
+                (rewritten ??= query.ToDictionary(q => q.Key, q => q.Value))[key] = base64; // URL-safe or unpadded
         }
         return rewritten is null ? null : new QueryCollection(rewritten);
     }

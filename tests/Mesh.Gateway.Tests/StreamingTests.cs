@@ -93,6 +93,9 @@ public sealed class StreamingTests(GatewayFixture fixture) : IClassFixture<Gatew
         var text = await fixture.Client.GetStringAsync("/v1/shelves/3/events?count=5&failAfter=2&failCode=10", Ct);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
-        Assert.Equal(10, JsonDocument.Parse(lines[2]).RootElement.GetProperty("code").GetInt32());
+        var error = JsonDocument.Parse(lines[2]).RootElement;
+        Assert.Equal(["error"], error.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(10, error.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("stream failed on purpose", error.GetProperty("error").GetProperty("message").GetString());
     }
 }

@@ -60,6 +60,25 @@ public sealed class RestGoodInputTests(RestProbeHost host) : IClassFixture<RestP
         { "{\"genre\":null}", "genre", "\"GENRE_UNSPECIFIED\"" },
         { "{\"dbl\":1e308}", "dbl", "1e308" },
         { "{\"id\":\"a\",\"id\":\"b\"}", "id", "\"b\"" },
+        // Spellings proto3 JSON allows that the transcoder does not read: rewritten on the way in, the value unchanged
+        { "{\"i32\":\"-5\"}", "i32", "-5" },
+        { "{\"u32\":\"5\"}", "u32", "5" },
+        { "{\"numbers\":[\"1\",2]}", "numbers", "[1,2]" },
+        { "{\"maybeCount\":\"3\"}", "maybeCount", "3" },
+        { "{\"i32\":1e3}", "i32", "1000" },
+        { "{\"i32\":-2.0}", "i32", "-2" },
+        { "{\"i64\":\"5.0\"}", "i64", "\"5\"" },
+        { "{\"i64\":9.223372036854775807e18}", "i64", "\"9223372036854775807\"" },
+        { "{\"inner\":{\"deeper\":{\"b\":1e2}}}", "inner", "{\"a\":\"\",\"deeper\":{\"b\":100,\"note\":\"\"},\"values\":[]}" },
+        { "{\"counts\":{\"a\":\"2\"}}", "counts", "{\"a\":2}" },
+        { "{\"dbl\":\"1.5\"}", "dbl", "1.5" },
+        { "{\"flt\":\"-0.25\"}", "flt", "-0.25" },
+        { "{\"data\":\"aGk\"}", "data", "\"aGk=\"" },
+        { "{\"data\":\"-_8=\"}", "data", "\"+/8=\"" },
+        { "{\"data\":\"-_8\"}", "data", "\"+/8=\"" },
+        { "{\"tags\":null}", "tags", "[]" },
+        { "{\"counts\":null,\"id\":\"kept\"}", "id", "\"kept\"" },
+        { "{\"inner\":{\"values\":null,\"a\":\"x\"}}", "inner", "{\"a\":\"x\",\"values\":[]}" },
     };
 
     [Theory]
@@ -110,6 +129,17 @@ public sealed class RestGoodInputTests(RestProbeHost host) : IClassFixture<RestP
         Assert.Equal("t", echo.GetProperty("choiceText").GetString());
         AssertJsonEqual("[1,2]", echo.GetProperty("numbers"));
         Assert.Equal("aGk=", echo.GetProperty("data").GetString());
+    }
+
+    [Theory]
+    [InlineData("aGk_")] // URL-safe
+    [InlineData("aGk")] // unpadded
+    [InlineData("aGk%2F")] // standard
+    public async Task Bytes_in_the_query_bind_in_either_base64_alphabet_padded_or_not(string data)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/echo/x?data={data}");
+        var expected = Convert.ToBase64String(Convert.FromBase64String(Uri.UnescapeDataString(data).Replace('_', '/').PadRight(4, '=')));
+        Assert.Equal(expected, (await OkAsync(request)).GetProperty("data").GetString());
     }
 
     [Theory]

@@ -11,7 +11,8 @@ namespace Mesh.Gateway.Streaming;
 /// <summary>
 /// A server-streaming route as the caller asks for it. The service's JSON transcoding answers a server stream as
 /// newline-delimited JSON, one message per line, each written and flushed as it is produced; an error after the
-/// first message ends the stream with one more line holding the google.rpc.Status.
+/// first message ends the stream with one more line, <c>{"error":&lt;google.rpc.Status&gt;}</c> (ServiceDefaults'
+/// StreamErrorLine).
 /// <list type="bullet">
 /// <item>With <c>Accept: text/event-stream</c> the edge answers Server-Sent Events, converting line by line as each
 /// arrives and flushing each event: <c>id: N\ndata: &lt;json&gt;\n\n</c> per message, <c>event: error\ndata:
@@ -27,18 +28,16 @@ public sealed class ServerSentEvents
     public const string MediaType = "text/event-stream";
     public const string NdJson = "application/x-ndjson";
 
-    // The transcoder writes a Status's fields in field order, so an error line starts with its code.
-    private const string ErrorLineStart = "{\"code\":";
-    private static readonly HashSet<string> StatusFields = ["code", "message", "details"];
+    private const string ErrorLineStart = "{\"error\":";
 
     private readonly bool _errorLinesAreRecognisable;
 
     public ServerSentEvents(EdgeRoute route)
     {
-        // An error line is told from a message line by its shape: only code, message and details. That works unless
-        // the streamed message itself has nothing but fields of those names.
+        // An error line is told from a message line by its shape: one property, "error". That works unless the
+        // streamed message itself has nothing but a field of that name.
         var streamed = StreamedMessage(route);
-        _errorLinesAreRecognisable = streamed is null || !streamed.Fields.InDeclarationOrder().All(f => StatusFields.Contains(f.JsonName));
+        _errorLinesAreRecognisable = streamed is null || !streamed.Fields.InDeclarationOrder().All(f => f.JsonName == "error");
     }
 
     public static bool IsWanted(HttpRequest request)
@@ -73,7 +72,7 @@ public sealed class ServerSentEvents
             while (await lines.ReadLineAsync(aborted) is { } line)
             {
                 if (line.Length == 0) continue;
-                var frame = IsErrorLine(line) ? $"event: error\ndata: {line}\n\n" : $"id: {++sequence}\ndata: {line}\n\n";
+                var frame = ErrorStatus(line) is { } status ? $"event: error\ndata: {status}\n\n" : $"id: {++sequence}\ndata: {line}\n\n";
                 await response.WriteAsync(frame, aborted);
                 await response.Body.FlushAsync(aborted);
             }
@@ -90,17 +89,19 @@ public sealed class ServerSentEvents
         }
     }
 
-    private bool IsErrorLine(string line)
+    /// <summary>The Status JSON of an error line (<c>{"error":{…}}</c>), or null for a message line.</summary>
+    private string? ErrorStatus(string line)
     {
-        if (!_errorLinesAreRecognisable || !line.StartsWith(ErrorLineStart, StringComparison.Ordinal)) return false;
+        if (!_errorLinesAreRecognisable || !line.StartsWith(ErrorLineStart, StringComparison.Ordinal)) return null;
         try
         {
             using var document = JsonDocument.Parse(line);
-            return document.RootElement.EnumerateObject().All(p => StatusFields.Contains(p.Name));
+            var properties = document.RootElement.EnumerateObject().ToList();
+            return properties is [{ Name: "error", Value.ValueKind: JsonValueKind.Object } error] ? error.Value.GetRawText() : null;
         }
         catch (JsonException)
         {
-            return false;
+            return null;
         }
     }
 
