@@ -21,8 +21,10 @@ else
     var postgres = builder.AddLocalPostgres("postgres");
     addDatabase = name => postgres.AddDatabase(name);
 }
-IResourceBuilder<IResourceWithConnectionString> cache = containers ? builder.AddRedis("cache") : builder.AddLocalRedis("cache");
-IResourceBuilder<IResourceWithConnectionString> messaging = containers ? builder.AddRabbitMQ("messaging") : builder.AddLocalRabbitMQ("messaging");
+// Each container server keeps its data in a volume, as the local servers keep theirs under .mesh/data; `./mesh
+// manifests` turns these volumes into the Kubernetes StatefulSets' claims.
+IResourceBuilder<IResourceWithConnectionString> cache = containers ? builder.AddRedis("cache").WithDataVolume() : builder.AddLocalRedis("cache");
+IResourceBuilder<IResourceWithConnectionString> messaging = containers ? builder.AddRabbitMQ("messaging").WithDataVolume() : builder.AddLocalRabbitMQ("messaging");
 
 // The REST edge (YARP): routes made from the services' google.api.http rules, forwarded to each service's http
 // endpoint, whose JSON transcoding answers; JWT, rate limits shared in Redis, the other edge policies.
