@@ -34,7 +34,7 @@ public static class StatefulSetFactory
                     Containers = [Container(server)],
                 },
             },
-            VolumeClaimTemplates = [.. server.Volumes.Select(Claim)],
+            VolumeClaimTemplates = [.. server.Volumes.Select(v => Claim(v, CapacityPolicy.ServerStorage))],
         },
     };
 
@@ -67,7 +67,8 @@ public static class StatefulSetFactory
             : null,
     };
 
-    private static V1PersistentVolumeClaim Claim(WorkloadVolume volume) => new()
+    /// <summary>A data volume's claim template: one node's disk (ReadWriteOnce) of the given size.</summary>
+    public static V1PersistentVolumeClaim Claim(WorkloadVolume volume, string storage) => new()
     {
         Metadata = new V1ObjectMeta { Name = volume.Name },
         Spec = new V1PersistentVolumeClaimSpec
@@ -75,7 +76,7 @@ public static class StatefulSetFactory
             AccessModes = ["ReadWriteOnce"],
             Resources = new V1VolumeResourceRequirements
             {
-                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(CapacityPolicy.ServerStorage) },
+                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(storage) },
             },
         },
     };

@@ -104,18 +104,7 @@ public static class ProdOverlay
         Metadata = ObjectMeta.PatchTarget(server.Name),
         Spec = new V1StatefulSetSpec
         {
-            VolumeClaimTemplates = [.. server.Volumes.Select(v => new V1PersistentVolumeClaim
-            {
-                Metadata = new V1ObjectMeta { Name = v.Name },
-                Spec = new V1PersistentVolumeClaimSpec
-                {
-                    AccessModes = ["ReadWriteOnce"],
-                    Resources = new V1VolumeResourceRequirements
-                    {
-                        Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(CapacityPolicy.ProdServerStorage) },
-                    },
-                },
-            })],
+            VolumeClaimTemplates = [.. server.Volumes.Select(v => StatefulSetFactory.Claim(v, CapacityPolicy.ProdServerStorage))],
         },
     };
 
