@@ -2,6 +2,7 @@
 // The run-*.sh scripts beside this file drive these modes (./mesh bench defaults|edge|booking):
 //   Mesh.Benchmarks defaults-server --kind bare|full [--key-pem FILE]   catalog GetShow from memory, bare vs service defaults
 //   Mesh.Benchmarks defaults-bodies --out DIR                           get-show.bin, bearer.txt, key.pem for h2load
+//   Mesh.Benchmarks token-allocations [--calls N]                     bytes and CPU per request on the token path, in process
 //   Mesh.Benchmarks otlp-sink                                           OTLP/HTTP receiver that drops everything
 //   Mesh.Benchmarks edge-backend --port G [--http-port H] | edge-gateway --backend HTTP_URL | edge-bodies --out DIR  (run-edge.sh)
 //   Mesh.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S]
@@ -14,6 +15,7 @@ return args.FirstOrDefault() switch
 {
     "defaults-server" => await DefaultsServers.RunAsync(args[1..]),
     "defaults-bodies" => DefaultsBodies.Write(args[1..]),
+    "token-allocations" => await TokenPathAllocations.RunAsync(args[1..]),
     "otlp-sink" => await OtlpSink.RunAsync(),
     "edge-backend" => await EdgeBackendServer.RunAsync(EdgeOptions.Parse(args[1..])),
     "edge-gateway" => await EdgeGatewayServer.RunAsync(EdgeOptions.Parse(args[1..])),
@@ -24,6 +26,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load … (see Program.cs)");
     return 2;
 }
