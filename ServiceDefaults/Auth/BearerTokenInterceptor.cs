@@ -9,30 +9,57 @@ namespace Mesh.ServiceDefaults.Auth;
 /// token goes on anonymous (each method decides whether that is enough); a token that is sent is always checked, and
 /// a bad one ends the call with UNAUTHENTICATED, saying why.
 /// </summary>
+/// <remarks>Registered as a singleton (it keeps no state). A call with nothing to refuse — no token, or one JwtBearer
+/// accepted — goes straight on, without an async step of its own.</remarks>
 public sealed class BearerTokenInterceptor : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+        NothingToRefuse(context) ? continuation(request, context) : CheckedAsync(request, context, continuation);
+
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
+        NothingToRefuse(context) ? continuation(requestStream, context) : CheckedAsync(requestStream, context, continuation);
+
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        NothingToRefuse(context) ? continuation(request, responseStream, context) : CheckedAsync(request, responseStream, context, continuation);
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        NothingToRefuse(context) ? continuation(requestStream, responseStream, context) : CheckedAsync(requestStream, responseStream, context, continuation);
+
+    private static async Task<TResponse> CheckedAsync<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        where TRequest : class where TResponse : class
     {
         await RejectBadTokenAsync(context);
         return await continuation(request, context);
     }
 
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    private static async Task<TResponse> CheckedAsync<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+        where TRequest : class where TResponse : class
     {
         await RejectBadTokenAsync(context);
         return await continuation(requestStream, context);
     }
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    private static async Task CheckedAsync<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+        where TRequest : class where TResponse : class
     {
         await RejectBadTokenAsync(context);
         await continuation(request, responseStream, context);
     }
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    private static async Task CheckedAsync<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+        where TRequest : class where TResponse : class
     {
         await RejectBadTokenAsync(context);
         await continuation(requestStream, responseStream, context);
+    }
+
+    /// <summary>No Authorization header, or a Bearer token the authentication middleware accepted: what
+    /// <see cref="BearerTokenProblemAsync"/> answers null for without asking JwtBearer again.</summary>
+    private static bool NothingToRefuse(ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        var header = http.Request.Headers.Authorization.ToString();
+        return header.Length == 0 || (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && http.User.Identity?.IsAuthenticated == true);
     }
 
     private static async Task RejectBadTokenAsync(ServerCallContext context)

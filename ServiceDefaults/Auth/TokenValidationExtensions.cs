@@ -36,7 +36,8 @@ public static class TokenValidationExtensions
         // Before JwtBearer's own post-configuration, which builds the configuration manager with this backchannel.
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IHttpClientFactory>((o, http) => o.Backchannel ??= http.CreateClient(MeshTokens.BackchannelClient));
-        // Each access token's signature is verified once, not on every call it comes with (ValidatedTokenCache).
+        // Each access token's signature is verified once, not on every call it comes with (ValidatedTokenCache), and a
+        // token accepted moments ago is answered before JwtBearer redoes any work for it (AcceptedTokenShortcut).
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ValidatedTokenCache>();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -44,7 +45,10 @@ public static class TokenValidationExtensions
             {
                 o.TokenHandlers.Clear();
                 o.TokenHandlers.Add(cache);
+                o.Events = new AcceptedTokenShortcut(cache);
             });
+        // One interceptor for every call: it keeps no state (Grpc.AspNetCore creates one per call unless DI has it).
+        builder.Services.AddSingleton<BearerTokenInterceptor>();
         builder.Services.AddGrpc(o => o.Interceptors.Add<BearerTokenInterceptor>());
         return builder;
     }
@@ -54,6 +58,9 @@ public static class TokenValidationExtensions
     public static void Apply(JwtBearerOptions options, TokenValidationSettings settings)
     {
         options.MapInboundClaims = false;
+        // The raw token is not kept in the ticket (JwtBearer's default keeps it): nothing in the mesh reads it back
+        // (HttpContext.GetTokenAsync), and storing it costs every request (docs/performance.md §6f).
+        options.SaveToken = false;
         // Inside the mesh the hop is loopback or Istio mTLS; the issuer speaks plain HTTP on its http endpoint.
         options.RequireHttpsMetadata = false;
         var trusted = settings.Keys.Select(Load).ToList();

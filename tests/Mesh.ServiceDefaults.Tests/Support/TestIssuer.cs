@@ -23,6 +23,7 @@ public sealed class TestIssuer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly List<(string Kid, ECDsa Key)> _published = [];
     private int _jwksFetches;
+    private int _keysMade;   // kids stay unique after a key is withdrawn
 
     private TestIssuer(WebApplication app)
     {
@@ -64,11 +65,22 @@ public sealed class TestIssuer : IAsyncDisposable
     /// <summary>A new signing key, published with the old ones; tokens are signed with it from now on.</summary>
     public string Rotate() => AddKey();
 
+    /// <summary>Stops publishing the key <paramref name="kid"/> (never the current one): its tokens are no longer valid.</summary>
+    public void Withdraw(string kid)
+    {
+        lock (_published)
+        {
+            if (_published[^1].Kid == kid) throw new InvalidOperationException("rotate before withdrawing the current key");
+            foreach (var (_, key) in _published.Where(k => k.Kid == kid)) key.Dispose();
+            _published.RemoveAll(k => k.Kid == kid);
+        }
+    }
+
     private string AddKey()
     {
         lock (_published)
         {
-            var kid = $"k{_published.Count + 1}";
+            var kid = $"k{++_keysMade}";
             _published.Add((kid, ECDsa.Create(ECCurve.NamedCurves.nistP256)));
             return kid;
         }
