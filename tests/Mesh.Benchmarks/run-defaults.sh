@@ -14,16 +14,23 @@
 #                            and exported (as Development does, and as every environment did before the sampling default)
 #   defaults-anon            the first full server, called without the bearer token (no JwtBearer validation)
 #   defaults-alltraces-anon  both: every call traced, no token
+#   bare-anon                the bare server without the header (h2load sends the ~400-byte token to bare too, and
+#                            decoding it is part of what the -anon modes save)
+#   with --baseline DLL, one more: before/after in the same run, under the same load:
+#   defaults-baseline        the full server from another build of this project (DLL = its bin/Release/net10.0/
+#                            Mesh.Benchmarks.dll, e.g. from `git worktree add` / `git archive` of an earlier commit)
 # Servers pinned to core 0 (all started once; only the measured one gets load), h2load and the OTLP sink on core 1.
 # Every server is warmed up first (the JIT needs tens of seconds of load on one core), then ROUNDS rounds measure
 # each mode in turn, the order reversed every other round; the table shows medians, RPS and CPU per request.
 #
 #   tests/Mesh.Benchmarks/run-defaults.sh [--duration S] [--warmup S] [--settle S] [--clients C] [--streams M]
-#                                         [--rounds N] [--variants] [--quiet-wait S]
+#                                         [--rounds N] [--variants] [--baseline DLL] [--no-latency] [--quiet-wait S]
 # Defaults: --duration 10 --warmup 30 --settle 2 --clients 8 --streams 16 --rounds 3 (about 2.5 minutes; with --variants
 # about 5: use --rounds 2 --warmup 20 --duration 8 for about 3.5).
 # "others" = share of core 0 / core 1 that processes other than ours took during a window (~0 for a clean number);
-# --quiet-wait S waits up to S seconds before each window for both cores to be >= 90% idle. Builds Release, writes the
+# --quiet-wait S waits up to S seconds before each window for both cores to be >= 90% idle. --no-latency: h2load
+# keeps no per-request log (no p50/p99): that log costs the client core a write per call, which caps the servers' RPS
+# and leaves part of core 0 to the kernel (docs/performance.md §6f). Builds Release, writes the
 # table to .mesh/bench/results/defaults-<timestamp>.txt; stops the processes it started, by pid, on exit.
 set -euo pipefail
 
@@ -32,7 +39,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 WORK="$ROOT/.mesh/bench"
 LOGS="$WORK/logs/defaults"
 
-DURATION=10; WARMUP=30; SETTLE=2; CLIENTS=8; STREAMS=16; ROUNDS=3; QUIET_WAIT=0; VARIANTS=0
+DURATION=10; WARMUP=30; SETTLE=2; CLIENTS=8; STREAMS=16; ROUNDS=3; QUIET_WAIT=0; VARIANTS=0; BASELINE_DLL=""; LATENCY=1
 SERVER_CORE=0; CLIENT_CORE=1
 
 while [ $# -gt 0 ]; do
@@ -45,12 +52,18 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --variants) VARIANTS=1; shift ;;
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --baseline) BASELINE_DLL="$2"; shift 2 ;;
+    --no-latency) LATENCY=0; shift ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run-defaults.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 MODES="bare defaults"
-[ "$VARIANTS" = 1 ] && MODES="bare defaults defaults-alltraces defaults-anon defaults-alltraces-anon"
+[ "$VARIANTS" = 1 ] && MODES="bare defaults defaults-alltraces defaults-anon defaults-alltraces-anon bare-anon"
+if [ -n "$BASELINE_DLL" ]; then
+  [ -f "$BASELINE_DLL" ] || { echo "run-defaults.sh: --baseline $BASELINE_DLL: no such file" >&2; exit 2; }
+  MODES="$MODES defaults-baseline"
+fi
 
 # shellcheck source=bench-common.sh
 source "$HERE/bench-common.sh"
@@ -102,6 +115,7 @@ client_cpu_seconds() {
   tail -1 "$LOGS/$1.clientcpu" | sed -E 's/([0-9]+)m([0-9.]+)s/\1 \2/g' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }'
 }
 percentile_ms() {
+  [ -f "$1" ] || { echo n/a; return 0; }
   awk '{ print $3 }' "$1" | sort -n | awk -v p="$2" '{ v[NR] = $1 } END {
     if (NR == 0) { print "n/a"; exit }
     i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR
@@ -110,18 +124,20 @@ percentile_ms() {
 median() { tr ' ' '\n' <<<"${1:-}" | tr -d '%' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'; }
 
 # The URL, pid and whether it sends the bearer token, per mode.
-url_of() { case "$1" in bare) echo "$BARE_URL" ;; defaults|defaults-anon) echo "$FULL_URL" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_URL" ;; esac; }
-pid_of() { case "$1" in bare) echo "$BARE_PID" ;; defaults|defaults-anon) echo "$FULL_PID" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_PID" ;; esac; }
+url_of() { case "$1" in bare|bare-anon) echo "$BARE_URL" ;; defaults|defaults-anon) echo "$FULL_URL" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_URL" ;; defaults-baseline) echo "$BASE_URL" ;; esac; }
+pid_of() { case "$1" in bare|bare-anon) echo "$BARE_PID" ;; defaults|defaults-anon) echo "$FULL_PID" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_PID" ;; defaults-baseline) echo "$BASE_PID" ;; esac; }
 auth_args() { case "$1" in *-anon) return 0 ;; esac; printf '%s\n' -H "authorization: $BEARER"; }
 
 # h2load on the client core against one mode. Args: log name, mode, seconds.
 run_h2load() {
-  local name="$1" mode="$2" seconds="$3" auth=()
+  local name="$1" mode="$2" seconds="$3" auth=() times=()
   mapfile -t auth < <(auth_args "$mode")
+  rm -f "$LOGS/$name.times"
+  [ "$LATENCY" = 1 ] && times=(--log-file "$LOGS/$name.times")
   (
     taskset -c "$CLIENT_CORE" h2load -D "$seconds" --warm-up-time "$SETTLE" -c "$CLIENTS" -m "$STREAMS" -t 1 \
       -d "$BODY" -H 'content-type: application/grpc' -H 'te: trailers' "${auth[@]}" \
-      --log-file "$LOGS/$name.times" "$(url_of "$mode")$GRPC_PATH" >"$LOGS/$name.h2load" 2>&1
+      "${times[@]}" "$(url_of "$mode")$GRPC_PATH" >"$LOGS/$name.h2load" 2>&1
     times >"$LOGS/$name.clientcpu"  # not piped: `times` in this subshell reports h2load's CPU
   )
   local failed errored
@@ -157,7 +173,12 @@ if [ "$VARIANTS" = 1 ]; then
     dotnet "$BENCH_DLL" defaults-server --kind full --key-pem "$BODIES/key.pem"
   ALL_PID="$STARTED_PID"; ALL_URL="$STARTED_URL"
 fi
-log "bare $BARE_URL (pid $BARE_PID), defaults $FULL_URL (pid $FULL_PID)${ALL_URL:+, defaults-alltraces $ALL_URL (pid $ALL_PID)} on core $SERVER_CORE; OTLP sink $SINK_URL on core $CLIENT_CORE"
+BASE_PID=""; BASE_URL=""
+if [ -n "$BASELINE_DLL" ]; then
+  start_pinned defaults-baseline-quietout "$SERVER_CORE" "${OTEL[@]}" dotnet "$BASELINE_DLL" defaults-server --kind full --key-pem "$BODIES/key.pem"
+  BASE_PID="$STARTED_PID"; BASE_URL="$STARTED_URL"
+fi
+log "bare $BARE_URL (pid $BARE_PID), defaults $FULL_URL (pid $FULL_PID)${ALL_URL:+, defaults-alltraces $ALL_URL (pid $ALL_PID)}${BASE_URL:+, defaults-baseline $BASE_URL (pid $BASE_PID)} on core $SERVER_CORE; OTLP sink $SINK_URL on core $CLIENT_CORE"
 
 # ---- sanity: the method answers everywhere, and the full server really checks the token ----
 check_call bare 0 "$BEARER"
@@ -165,6 +186,7 @@ check_call defaults 0 "$BEARER"
 check_call defaults 0 ""                                 # GetShow is public: anonymous is fine…
 check_call defaults 16 "${BEARER%?????}AAAAA"            # …but a token that is sent must be valid (UNAUTHENTICATED)
 [ -z "$ALL_URL" ] || check_call defaults-alltraces 0 "$BEARER"
+[ -z "$BASE_URL" ] || { check_call defaults-baseline 0 "$BEARER"; check_call defaults-baseline 16 "${BEARER%?????}AAAAA"; }
 log "sanity calls ok (a corrupted token gets UNAUTHENTICATED from the defaults server)"
 
 # ---- warm-up: every server gets the same load for WARMUP seconds ----
@@ -221,7 +243,9 @@ RESULT="$WORK/results/defaults-$(date -u +%Y%m%dT%H%M%SZ).txt"
     echo "defaults-alltraces / bare: RPS $(ratio "$(m RPS defaults-alltraces)" "$(m RPS bare)") (every call traced and exported)"
     echo "defaults-anon / bare: RPS $(ratio "$(m RPS defaults-anon)" "$(m RPS bare)") (no bearer token sent)"
     echo "defaults-alltraces-anon / bare: RPS $(ratio "$(m RPS defaults-alltraces-anon)" "$(m RPS bare)") (every call traced, no token)"
+    echo "defaults-anon / bare-anon: RPS $(ratio "$(m RPS defaults-anon)" "$(m RPS bare-anon)") (neither gets the header)"
   fi
+  [ -z "$BASELINE_DLL" ] || echo "defaults-baseline / bare: RPS $(ratio "$(m RPS defaults-baseline)" "$(m RPS bare)"); defaults / defaults-baseline: RPS $(ratio "$(m RPS defaults)" "$(m RPS defaults-baseline)") (baseline: $BASELINE_DLL)"
   echo "OTLP sink received (requests/bytes): $SINK_STATS"
   echo
   echo "cpu = share of core $SERVER_CORE the measured server used; µs/req = its CPU time per request; others = % of"
