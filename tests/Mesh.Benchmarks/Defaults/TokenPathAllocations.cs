@@ -18,7 +18,8 @@ namespace Mesh.Benchmarks.Defaults;
 /// then what <see cref="BearerTokenInterceptor"/> asks of every call, on a fresh request scope and HttpContext per
 /// request as Kestrel gives one. Modes: no token (the floor: everything but the token), the same valid token on every
 /// call (what a client does for the token's lifetime), that token with the handler reading the caller
-/// (<c>GetUser()</c>: subject and roles), and a new token on every call (each signature verified).
+/// (<c>GetUser()</c>: subject and roles), that token through JwtBearer's full path (AcceptedTokenShortcut off; then
+/// also SaveToken on, as JwtBearer's defaults have it), and a new token on every call (each signature verified).
 /// </summary>
 public static class TokenPathAllocations
 {
