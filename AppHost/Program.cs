@@ -74,8 +74,19 @@ gateway.WithReference(booking);
 // The catalog shows seat status and free slot places from booking (no WaitFor: booking waits for the catalog).
 catalog.WithReference(booking);
 
-// Referral, rating and support join the graph in the same shape as they are built; the gateway gets a reference to
-// each one it fronts.
+// Coupons and referral rewards: booking's checkout saga reserves a coupon redemption here before charging; booking's
+// events (RabbitMQ) confirm or release it; holds (booking) and shows (catalog) for ValidateCoupon's preview.
+var referralDb = addDatabase("referraldb");
+var referral = builder.AddProject<Projects.Mesh_Referral>("referral").WithServiceEndpoints()
+    .WithReference(referralDb).WithReference(messaging).WithReference(users).WithReference(booking).WithReference(catalog)
+    .WaitFor(referralDb).WaitFor(messaging);
+gateway.WithReference(referral);
+// Booking calls referral during checkout (no WaitFor: referral refers back to booking; a checkout with a coupon while
+// referral is down is refused as UNAVAILABLE, one without a coupon never calls it).
+booking.WithReference(referral);
+
+// Rating and support join the graph in the same shape as they are built; the gateway gets a reference to each one it
+// fronts.
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.
 builder.PrintStartupSummary();

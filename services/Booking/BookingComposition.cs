@@ -43,6 +43,12 @@ public static class BookingComposition
         // goes away (an abandoned charge is resolved later anyway, but finishing it now is cheaper than recovery).
         builder.AddServiceClient<Mesh.Payment.V1.Payments.PaymentsClient>("payment", propagateCallContext: false);
         services.AddSingleton<BookingsStore>();
+        // Coupons: through the referral service when the mesh has one (services:referral:grpc:N), else none accepted.
+        if (builder.Configuration["services:referral:grpc:0"] is not null)
+        {
+            builder.AddServiceClient<Mesh.Referral.V1.Referrals.ReferralsClient>("referral");
+            services.TryAddSingleton<IDiscountStep, ReferralDiscounts>();
+        }
         services.TryAddSingleton<IDiscountStep, NoDiscounts>();
         services.AddSingleton<PaymentCharges>();
         services.AddSingleton<TicketCodes>();

@@ -9,7 +9,7 @@ public static class BookingErrors
         Error(Google.Rpc.Code.FailedPrecondition, "HOLD_NOT_ACTIVE", $"The hold is {state}; hold the seats again.", ("hold_id", holdId.ToString()));
 
     public static RpcException CouponNotAccepted(string code) =>
-        Error(Google.Rpc.Code.FailedPrecondition, "COUPON_NOT_ACCEPTED", "Coupons are not accepted yet; check out without coupon_code.", ("coupon_code", code));
+        Error(Google.Rpc.Code.FailedPrecondition, "COUPON_NOT_ACCEPTED", "This booking service runs without the referral service: no coupons are accepted; check out without coupon_code.", ("coupon_code", code));
 
     public static RpcException KeyReused() =>
         Error(Google.Rpc.Code.FailedPrecondition, "IDEMPOTENCY_KEY_REUSED",

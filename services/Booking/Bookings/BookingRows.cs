@@ -23,6 +23,8 @@ public sealed class BookingRow
     public DateTime StartsAt { get; set; }
     public long AmountMinor { get; set; }
     public long DiscountMinor { get; set; }
+    /// <summary>The coupon that gave <see cref="DiscountMinor"/> (null without a discount).</summary>
+    public string? CouponCode { get; set; }
     public string Currency { get; set; } = "";
     public Guid PaymentMethodId { get; set; }
     public Guid? PaymentId { get; set; }

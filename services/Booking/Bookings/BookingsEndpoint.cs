@@ -33,7 +33,7 @@ public sealed class BookingsEndpoint(BookingsStore store, CheckoutSaga saga, Tic
         violations.ThrowIfAny();
 
         var booking = await saga.CheckoutAsync(new CheckoutCommand(user.Subject, holdId!.Value, methodId!.Value, request.CouponCode, key,
-            context.RequestHeaders.GetValue("authorization")), context.CancellationToken);
+            context.RequestHeaders.GetValue("authorization"), request.CouponOptional), context.CancellationToken);
         return await RecordAsync(booking.Id, context);
     }
 

@@ -15,7 +15,7 @@ public sealed class BookingsStore(NpgsqlDataSource db)
 
     private const string Columns = """
         id, hold_id AS HoldId, user_id AS UserId, status, show_id AS ShowId, service_id AS ServiceId, slot_start AS SlotStart,
-        quantity, starts_at AS StartsAt, amount_minor AS AmountMinor, discount_minor AS DiscountMinor, currency,
+        quantity, starts_at AS StartsAt, amount_minor AS AmountMinor, discount_minor AS DiscountMinor, coupon_code AS CouponCode, currency,
         payment_method_id AS PaymentMethodId, payment_id AS PaymentId, failure_reason AS FailureReason,
         idempotency_key AS IdempotencyKey, request_hash AS RequestHash, create_time AS CreateTime, deadline,
         confirm_time AS ConfirmTime, cancel_time AS CancelTime, cancel_reason AS CancelReason, refund_minor AS RefundMinor,
@@ -92,9 +92,9 @@ public sealed class BookingsStore(NpgsqlDataSource db)
         parameters.Add("IsSeatHold", b.ShowId is not null);
         await using var results = await tx.Connection!.QueryMultipleAsync($"""
             INSERT INTO bookings (id, hold_id, user_id, status, show_id, service_id, slot_start, quantity, starts_at, amount_minor,
-                discount_minor, currency, payment_method_id, idempotency_key, request_hash, create_time, deadline)
+                discount_minor, coupon_code, currency, payment_method_id, idempotency_key, request_hash, create_time, deadline)
             VALUES (@Id, @HoldId, @UserId, @Status, @ShowId, @ServiceId, @SlotStart, @Quantity, @StartsAt, @AmountMinor,
-                @DiscountMinor, @Currency, @PaymentMethodId, @IdempotencyKey, @RequestHash, @CreateTime, @Deadline);
+                @DiscountMinor, @CouponCode, @Currency, @PaymentMethodId, @IdempotencyKey, @RequestHash, @CreateTime, @Deadline);
             UPDATE holds SET booking_id = @Id WHERE id = @HoldId;
             SELECT CASE WHEN @IsSeatHold THEN (SELECT count(*) FROM hold_seats WHERE hold_id = @HoldId) ELSE 1 END::int;
             {HoldClaims.ExtendSql}

@@ -5,7 +5,9 @@ using Npgsql;
 namespace Mesh.Booking.Bookings;
 
 /// <summary>What a checkout request asks for, validated.</summary>
-public sealed record CheckoutCommand(string UserId, Guid HoldId, Guid PaymentMethodId, string CouponCode, string? IdempotencyKey, string? Authorization);
+/// <param name="CouponOptional">The client's choice when the coupon is refused (expired, exhausted, …): true checks out at full price, false refuses the checkout.</param>
+public sealed record CheckoutCommand(string UserId, Guid HoldId, Guid PaymentMethodId, string CouponCode, string? IdempotencyKey, string? Authorization,
+    bool CouponOptional = false);
 
 /// <summary>
 /// The checkout saga. TX1 writes the booking PENDING (with a deadline), marks the hold booked and keeps its claims
@@ -13,6 +15,9 @@ public sealed record CheckoutCommand(string UserId, Guid HoldId, Guid PaymentMet
 /// (claims permanent, tickets, BookingConfirmed) or FAILED (claims released). An unknown outcome leaves it PENDING:
 /// <see cref="PendingBookingRecovery"/> asks payment to settle it through a queue task, payment's events settle it
 /// (<see cref="PaymentEventsConsumer"/>), and the deadline fails it — every path runs through <see cref="SettleAsync"/>.
+/// A coupon is reserved (referral, <see cref="IDiscountStep"/>) before TX1 under the booking id TX1 will write; the
+/// booking's own events confirm or release it, and a booking that is never written releases it at once (or its TTL
+/// does): docs/decisions/0009.
 /// </summary>
 public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDiscountStep discounts, PaymentCharges charges, TicketCodes codes,
     HoldChanges holdChanges, BookingOptions options, TimeProvider time, ILogger<CheckoutSaga> logger)
@@ -31,12 +36,28 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
         // A hold that is a booking already needs neither: TX1 answers that booking (or refuses the key).
         DateTime? startsAt = null;
         long discount = 0;
+        // The id TX1 will write: the coupon's reservation is keyed by it, so it is known before the booking exists.
+        var bookingId = Guid.CreateVersion7();
         if (hold.BookingId is null)
         {
-            startsAt = await StartOfAsync(hold, cancellationToken);
-            discount = Math.Clamp(await discounts.DiscountAsync(command.UserId, command.CouponCode, hold.AmountMinor, hold.Currency, cancellationToken), 0, hold.AmountMinor);
+            var show = await ShowOfAsync(hold, cancellationToken);
+            startsAt = hold.SlotStart ?? show!.StartTime.ToDateTime();
+            discount = await ReserveDiscountAsync(command, hold, show, bookingId, cancellationToken);
         }
-        var booking = await BeginAsync(command, hash, startsAt, discount, cancellationToken);
+        BookingRow booking;
+        try
+        {
+            booking = await BeginAsync(command, hash, startsAt, discount, bookingId, cancellationToken);
+        }
+        catch when (discount > 0)
+        {
+            // No booking was written: its reservation goes back now (referral's TTL would, later).
+            await discounts.ReleaseAsync(bookingId, command.Authorization, CancellationToken.None);
+            throw;
+        }
+        // The key or the hold answered another booking (a retry, a concurrent checkout of the same hold): this
+        // request's reservation is nobody's.
+        if (booking.Id != bookingId && discount > 0) await discounts.ReleaseAsync(bookingId, command.Authorization, CancellationToken.None);
         if (booking.Status != BookingStates.Pending) return booking;
 
         if (booking.AmountMinor == 0) return await SettleAsync(booking.Id, NothingToPay(booking), CancellationToken.None) ?? booking;
@@ -48,19 +69,40 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
     /// <summary>A booking of nothing to pay (free seats) is settled as paid without a payment.</summary>
     private static ChargeOutcome.Paid NothingToPay(BookingRow booking) => new(Guid.Empty, 0, booking.Currency);
 
-    private async Task<DateTime> StartOfAsync(HoldRow hold, CancellationToken cancellationToken)
+    /// <summary>The show of a show hold (null for a slot hold), checked bookable.</summary>
+    private async Task<Catalog.V1.Show?> ShowOfAsync(HoldRow hold, CancellationToken cancellationToken)
     {
-        if (hold.SlotStart is { } slot) return slot;
+        if (hold.SlotStart is not null) return null;
         // The show alone and uncached: its start time and whether it was cancelled since the hold (not its seat map).
         var show = await catalog.FindShowAsync(hold.ShowId!.Value, cancellationToken);
-        if (show?.StartTime is not { } start) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "no longer exists");
+        if (show?.StartTime is null) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "no longer exists");
         // Cancelled after the hold was made: no booking of a cancelled show.
         if (show.Status == Catalog.V1.ShowStatus.Cancelled) throw HoldErrors.ShowNotBookable(hold.ShowId.Value, "is cancelled");
-        return start.ToDateTime();
+        return show;
+    }
+
+    /// <summary>
+    /// The coupon's discount, reserved for <paramref name="bookingId"/> (0 without a coupon). A coupon refused for a
+    /// business reason (FAILED_PRECONDITION) refuses the checkout, unless the client chose to pay full price then.
+    /// </summary>
+    private async Task<long> ReserveDiscountAsync(CheckoutCommand command, HoldRow hold, Catalog.V1.Show? show, Guid bookingId, CancellationToken cancellationToken)
+    {
+        if (command.CouponCode.Length == 0) return 0;
+        var request = new DiscountRequest(bookingId, command.UserId, command.CouponCode, hold.AmountMinor, hold.Currency, hold.ShowId,
+            show?.CityId ?? "", show?.Event?.Kind ?? "", command.Authorization);
+        try
+        {
+            return Math.Clamp(await discounts.ReserveAsync(request, cancellationToken), 0, hold.AmountMinor);
+        }
+        catch (RpcException e) when (command.CouponOptional && e.StatusCode == StatusCode.FailedPrecondition)
+        {
+            logger.LogInformation("Coupon refused for booking {BookingId} ({Message}); checking out at full price as the client chose", bookingId, e.Status.Detail);
+            return 0;
+        }
     }
 
     /// <summary>TX1, or the booking this request (same key) or this hold already became.</summary>
-    private async Task<BookingRow> BeginAsync(CheckoutCommand command, byte[] hash, DateTime? startsAt, long discount, CancellationToken cancellationToken)
+    private async Task<BookingRow> BeginAsync(CheckoutCommand command, byte[] hash, DateTime? startsAt, long discount, Guid bookingId, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -92,9 +134,10 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
 
                     var booking = new BookingRow
                     {
-                        Id = Guid.CreateVersion7(), HoldId = hold.Id, UserId = command.UserId, Status = BookingStates.Pending,
+                        Id = bookingId, HoldId = hold.Id, UserId = command.UserId, Status = BookingStates.Pending,
                         ShowId = hold.ShowId, ServiceId = hold.ServiceId, SlotStart = hold.SlotStart, Quantity = hold.Quantity, StartsAt = Microseconds(startsAt.Value),
                         AmountMinor = hold.AmountMinor - discount, DiscountMinor = discount, Currency = hold.Currency,
+                        CouponCode = discount > 0 ? command.CouponCode : null,
                         PaymentMethodId = command.PaymentMethodId, IdempotencyKey = command.IdempotencyKey, RequestHash = hash,
                         CreateTime = now, Deadline = now + options.CheckoutTimeout,
                     };
@@ -251,7 +294,7 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
 
     private async Task<BookingRow?> LoadAsync(Guid id, CancellationToken cancellationToken) => (await store.FindAsync(id, cancellationToken))?.Booking;
 
-    /// <summary>"The same checkout": SHA-256 over the hold, the payment method and the coupon.</summary>
+    /// <summary>"The same checkout": SHA-256 over the hold, the payment method and the coupon (and the client's full-price choice, when made).</summary>
     private static byte[] Fingerprint(CheckoutCommand c) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{c.HoldId:N}|{c.PaymentMethodId:N}|{c.CouponCode}"));
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{c.HoldId:N}|{c.PaymentMethodId:N}|{c.CouponCode}{(c.CouponOptional ? "|optional" : "")}"));
 }
