@@ -7,6 +7,8 @@
 //   Mesh.Benchmarks edge-backend --port G [--http-port H] | edge-gateway --backend HTTP_URL | edge-bodies --out DIR  (run-edge.sh)
 //   Mesh.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S]
 //                               [--statements] [--replay] [--work DIR]  (run-booking.sh: bookings/s end to end vs pgbench)
+//   Mesh.Benchmarks coupon-load [--seconds S] [--warmup S] [--concurrency C] [--rounds R] [--work DIR]
+//                               (run-booking.sh --coupon: checkout with a coupon vs without, same run)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
 using Mesh.Benchmarks.Edge;
@@ -21,11 +23,12 @@ return args.FirstOrDefault() switch
     "edge-gateway" => await EdgeGatewayServer.RunAsync(EdgeOptions.Parse(args[1..])),
     "edge-bodies" => EdgeBodies.Write(EdgeOptions.Parse(args[1..])),
     "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
+    "coupon-load" => await CouponLoad.RunAsync(CouponLoad.Options.Parse(args[1..])),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load … (see Program.cs)");
     return 2;
 }

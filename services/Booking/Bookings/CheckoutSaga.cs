@@ -99,6 +99,13 @@ public sealed class CheckoutSaga(BookingsStore store, CatalogSeats catalog, IDis
             logger.LogInformation("Coupon refused for booking {BookingId} ({Message}); checking out at full price as the client chose", bookingId, e.Status.Detail);
             return 0;
         }
+        catch (RpcException e) when (e.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.Internal or StatusCode.Unknown)
+        {
+            // The reservation may have been made with its answer lost: give it back now (else its TTL does). The checkout
+            // is refused (UNAVAILABLE-like), never charged at a price the client did not agree to.
+            await discounts.ReleaseAsync(bookingId, command.Authorization, CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>TX1, or the booking this request (same key) or this hold already became.</summary>

@@ -293,11 +293,11 @@ public static partial class BookingLoad
         }
     }
 
-    private static double Percentile(IReadOnlyList<double> sorted, double p) =>
+    internal static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    /// <summary>A service as its Program.cs composes it, on free loopback ports, quiet logs.</summary>
-    private static WebApplication Build(Type? api, Dictionary<string, string?> settings, Action<WebApplicationBuilder> compose, Action<WebApplication> map)
+    /// <summary>A service as its Program.cs composes it, on free loopback ports, quiet logs (also <see cref="CouponLoad"/>'s).</summary>
+    internal static WebApplication Build(Type? api, Dictionary<string, string?> settings, Action<WebApplicationBuilder> compose, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
