@@ -26,6 +26,31 @@ public sealed class CouponTests(ReferralFixture fixture) : IClassFixture<Referra
     }
 
     [Fact]
+    public async Task Staff_create_a_coupon_over_rest_as_the_readme_shows_and_customers_are_forbidden()
+    {
+        var now = fixture.Clock.GetUtcNow().UtcDateTime;
+        var code = "WELCOME-" + Guid.NewGuid().ToString("N")[..6];
+        var body = $$"""
+            {"code":"{{code}}","kind":"PERCENT","percentOff":10,"currency":"EUR","maxDiscountMinor":500,
+             "startTime":"{{now:yyyy-MM-ddTHH:mm:ssZ}}","endTime":"{{now.AddDays(7):yyyy-MM-ddTHH:mm:ssZ}}","totalLimit":100,"perUserLimit":1}
+            """;
+        using var rest = fixture.CreateRestClient();
+        async Task<HttpResponseMessage> PostAsync(Metadata who)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/coupons") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = AuthenticationHeaderValue.Parse(who.GetValue("authorization")!);
+            return await rest.SendAsync(request, Ct);
+        }
+        using (var forbidden = await PostAsync(fixture.Tokens.As(Guid.NewGuid().ToString(), "customer")))
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        using var created = await PostAsync(fixture.Admin);
+        var text = await created.Content.ReadAsStringAsync(Ct);
+        Assert.True(created.StatusCode == HttpStatusCode.OK, text);
+        var coupon = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((code.ToUpperInvariant(), "PERCENT", 10), (coupon.GetProperty("code").GetString(), coupon.GetProperty("kind").GetString(), coupon.GetProperty("percentOff").GetInt32()));
+    }
+
+    [Fact]
     public async Task A_coupon_is_created_with_its_code_upper_case_and_a_taken_code_is_refused()
     {
         var coupon = await fixture.CreateCouponAsync(c => c.Code = "spring-" + Guid.NewGuid().ToString("N")[..6]);
