@@ -100,6 +100,50 @@ public sealed class RedemptionTests(ReferralFixture fixture) : IClassFixture<Ref
         Assert.Equal(0, await RedeemedAsync(coupon));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_booking_confirmed_after_its_reservation_expired_is_counted_again_unless_the_coupon_ran_out(bool ranOut)
+    {
+        var (coupon, customer, _) = await ReadyAsync(configure: c => c.TotalLimit = 1);
+        var bookingId = Guid.CreateVersion7();
+        var reserved = await fixture.Referral.ReserveRedemptionAsync(new ReserveRedemptionRequest
+        {
+            BookingId = bookingId.ToString(), Code = coupon.Code, AmountMinor = 1200, Currency = "EUR",
+        }, customer.Bearer, cancellationToken: Ct);
+        fixture.Clock.Advance(reserved.ExpiresAt.ToDateTime() - fixture.Clock.GetUtcNow().UtcDateTime);
+        await fixture.Sweeper.RunOnceAsync(Ct);
+        Assert.Equal("RELEASED:EXPIRED", await RedemptionOfAsync(bookingId.ToString()));
+        Customer? other = null;
+        var othersBooking = Guid.CreateVersion7().ToString();
+        if (ranOut)
+        {
+            // Someone else takes the coupon's only place meanwhile.
+            other = await fixture.NewCustomerAsync();
+            await fixture.Referral.ReserveRedemptionAsync(new ReserveRedemptionRequest
+            {
+                BookingId = othersBooking, Code = coupon.Code, AmountMinor = 1200, Currency = "EUR",
+            }, other.Bearer, cancellationToken: Ct);
+        }
+
+        // booking.confirmed for the booking arrives late (it stayed PENDING past the TTL, then was paid).
+        await using (var connection = new NpgsqlConnection(fixture.ReferralDb))
+        {
+            await connection.OpenAsync(Ct);
+            await using var tx = await connection.BeginTransactionAsync(Ct);
+            var late = Mesh.ServiceDefaults.Messaging.OutboxMessage.Json("booking.confirmed",
+                new { BookingId = bookingId, UserId = customer.Id, StartsAt = fixture.Clock.GetUtcNow().UtcDateTime.AddDays(2) });
+            await Workers.BookingEventsConsumer.ApplyAsync(late.Type, new Mesh.ServiceDefaults.Messaging.InboxMessage(late.Id, late.Type, late.Body, 1), tx,
+                fixture.Clock.GetUtcNow().UtcDateTime, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await tx.CommitAsync(Ct);
+        }
+        Assert.Equal(ranOut ? "RELEASED:CONFIRMED_AFTER_EXPIRY_OVER_LIMIT" : "CONFIRMED:", await RedemptionOfAsync(bookingId.ToString()));
+        Assert.Equal(1, await RedeemedAsync(coupon)); // never past the limit
+        // The other checkout never wrote its booking: its saga gives the place back (no reservation outlives this test).
+        if (other is not null)
+            await fixture.Referral.ReleaseRedemptionAsync(new ReleaseRedemptionRequest { BookingId = othersBooking }, other.Bearer, cancellationToken: Ct);
+    }
+
     [Fact]
     public async Task Payment_down_mid_saga_ends_pending_then_failed_at_the_deadline_and_the_redemption_released()
     {
