@@ -78,7 +78,7 @@ public sealed partial class SupportApi(TicketStore store, Conversation conversat
         var page = await store.ListAsync(filter, after, size + 1, context.CancellationToken);
         var response = new ListTicketsResponse();
         response.Tickets.AddRange(page.Take(size).Select(t => SupportMapping.ToProto(t)));
-        if (page.Count > size) response.NextPageToken = PageTokens.For(page[size - 1].Id);
+        if (page.Count > size) response.NextPageToken = PageTokens.For(page[size - 1].Number);
         return response;
     }
 

@@ -2,6 +2,8 @@
 -- the agents who work support, and SLA breaches (one row per ticket and deadline: the breach is raised exactly once).
 CREATE TABLE tickets (
     id                      uuid        PRIMARY KEY,
+    -- Creation order for the lists' keyset pages (UUIDv7 ids made in the same millisecond are not ordered).
+    number                  bigint      GENERATED ALWAYS AS IDENTITY UNIQUE,
     customer_id             uuid        NOT NULL,
     subject                 text        NOT NULL CHECK (length(subject) BETWEEN 1 AND 200),
     body                    text        NOT NULL CHECK (length(body) BETWEEN 1 AND 10000),
@@ -23,8 +25,8 @@ CREATE TABLE tickets (
     CHECK (status <> 'resolved' OR resolve_time IS NOT NULL),
     CHECK ((status = 'closed') = (close_time IS NOT NULL))
 );
-CREATE INDEX tickets_customer ON tickets (customer_id, id DESC);
-CREATE INDEX tickets_queue ON tickets (id) WHERE status NOT IN ('resolved', 'closed');
+CREATE INDEX tickets_customer ON tickets (customer_id, number DESC);
+CREATE INDEX tickets_assignee ON tickets (assignee_id, number);
 CREATE INDEX tickets_assignee_open ON tickets (assignee_id) WHERE status NOT IN ('resolved', 'closed');
 CREATE INDEX tickets_first_response_due ON tickets (first_response_deadline) WHERE first_response_time IS NULL AND status NOT IN ('resolved', 'closed');
 CREATE INDEX tickets_resolution_due ON tickets (resolution_deadline) WHERE status NOT IN ('resolved', 'closed');

@@ -4,6 +4,8 @@ namespace Mesh.Support.Tickets;
 public sealed class TicketRecord
 {
     public Guid Id { get; set; }
+    /// <summary>Creation order (identity): what list pages are keyed by.</summary>
+    public long Number { get; set; }
     public Guid CustomerId { get; set; }
     public string Subject { get; set; } = "";
     public string Body { get; set; } = "";

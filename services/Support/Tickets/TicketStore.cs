@@ -12,7 +12,7 @@ namespace Mesh.Support.Tickets;
 public sealed class TicketStore(NpgsqlDataSource db)
 {
     internal const string TicketColumns = """
-        id, customer_id AS CustomerId, subject, body, category, priority, status, booking_id AS BookingId, payment_id AS PaymentId,
+        id, number, customer_id AS CustomerId, subject, body, category, priority, status, booking_id AS BookingId, payment_id AS PaymentId,
         assignee_id AS AssigneeId, create_time AS CreateTime, update_time AS UpdateTime, first_response_deadline AS FirstResponseDeadline,
         resolution_deadline AS ResolutionDeadline, first_response_time AS FirstResponseTime, resolve_time AS ResolveTime,
         close_time AS CloseTime, last_sequence AS LastSequence
@@ -50,10 +50,10 @@ public sealed class TicketStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// One page of tickets by id (UUIDv7: creation order). A customer's own newest first; staff queues oldest first.
-    /// <paramref name="after"/> is the last id of the previous page.
+    /// One page of tickets in creation order: a customer's own newest first, staff queues oldest first (the longest
+    /// waiting on top). <paramref name="after"/> is the last number of the previous page.
     /// </summary>
-    public async Task<IReadOnlyList<TicketRecord>> ListAsync(TicketFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TicketRecord>> ListAsync(TicketFilter filter, long? after, int limit, CancellationToken cancellationToken)
     {
         var where = new List<string>();
         if (filter.CustomerId is not null) where.Add("customer_id = @CustomerId");
@@ -63,8 +63,8 @@ public sealed class TicketStore(NpgsqlDataSource db)
         if (filter.Unassigned) where.Add("assignee_id IS NULL");
         else if (filter.AssigneeId is not null) where.Add("assignee_id = @AssigneeId");
         var newestFirst = filter.CustomerId is not null;
-        if (after is not null) where.Add(newestFirst ? "id < @after" : "id > @after");
-        var sql = $"SELECT {TicketColumns} FROM tickets {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id {(newestFirst ? "DESC" : "ASC")} LIMIT @limit";
+        if (after is not null) where.Add(newestFirst ? "number < @after" : "number > @after");
+        var sql = $"SELECT {TicketColumns} FROM tickets {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY number {(newestFirst ? "DESC" : "ASC")} LIMIT @limit";
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var args = new DynamicParameters(filter);
         args.Add("after", after);
