@@ -74,8 +74,19 @@ gateway.WithReference(booking);
 // The catalog shows seat status and free slot places from booking (no WaitFor: booking waits for the catalog).
 catalog.WithReference(booking);
 
-// Referral, rating and support join the graph in the same shape as they are built; the gateway gets a reference to
-// each one it fronts.
+// Support: tickets with SLA deadlines, the back office, and live chat between customer and agent. Its replicas share
+// supportdb; a chat message is stored there before it is acknowledged, and PostgreSQL LISTEN/NOTIFY wakes the chat
+// streams on every replica (customer and agent may be on different ones). Replies and status changes leave through
+// its outbox as notification.requested.
+var supportDb = addDatabase("supportdb");
+var support = builder.AddProject<Projects.Mesh_Support>("support").WithServiceEndpoints()
+    .WithReplicas(builder.Configuration.GetValue("Mesh:Replicas:support", 1))
+    .WithReference(supportDb).WithReference(messaging).WithReference(users)
+    .WaitFor(supportDb).WaitFor(messaging);
+gateway.WithReference(support);
+
+// Referral and rating join the graph in the same shape as they are built; the gateway gets a reference to each one
+// it fronts.
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.
 builder.PrintStartupSummary();

@@ -22,7 +22,7 @@ public sealed class AuthorizationGraphTests
         Assert.Empty(AuthorizationGraph.Differences(expected, actual));
         // The graph is not trivially empty: booking is called by the catalog and the edge, PostgreSQL by every service with a database.
         Assert.Equal(["cluster.local/ns/mesh/sa/catalog", "cluster.local/ns/mesh/sa/gateway"], expected["booking"]);
-        Assert.Equal(4, expected["postgres"].Count);
+        Assert.Equal(5, expected["postgres"].Count);
     }
 
     [Fact]
