@@ -82,6 +82,7 @@ var supportDb = addDatabase("supportdb");
 var support = builder.AddProject<Projects.Mesh_Support>("support").WithServiceEndpoints()
     .WithReplicas(builder.Configuration.GetValue("Mesh:Replicas:support", 1))
     .WithReference(supportDb).WithReference(messaging).WithReference(users)
+    .WithReference(booking).WithReference(payment)    // the back office: the customer's bookings and payments, refunds (as the agent)
     .WaitFor(supportDb).WaitFor(messaging);
 gateway.WithReference(support);
 

@@ -28,6 +28,11 @@ public static class SupportComposition
         services.AddSingleton<ChatFanout>();
         services.AddHostedService(sp => sp.GetRequiredService<ChatFanout>());
 
+        // The back office reads and refunds through the services that own bookings and payments, as the agent.
+        builder.AddServiceClient<Mesh.Booking.V1.Booking.BookingClient>("booking");
+        builder.AddServiceClient<Mesh.Payment.V1.Payments.PaymentsClient>("payment");
+        services.AddSingleton<Mesh.Support.BackOffice.CustomerAccounts>();
+
         services.AddSingleton<SlaBreaches>();
         services.AddHostedService<SlaWatch>();
 

@@ -9,15 +9,15 @@ public static class TicketLifecycle
 {
     /// <summary>
     /// A message is being added: a customer's makes the ticket wait for an agent, an agent's public reply waits for
-    /// the customer and is the first response if none came before. Notes change nothing. Nothing is taken on a
-    /// RESOLVED (reopen first) or CLOSED ticket.
+    /// the customer and is the first response if none came before. Notes change nothing (and may still be added to a
+    /// RESOLVED ticket). No reply is taken on a RESOLVED ticket (reopen first); nothing at all on a CLOSED one.
     /// </summary>
     public static bool OnMessage(TicketRecord ticket, SupportCaller author, bool isInternal, DateTime now)
     {
         if (ticket.Status == TicketStatuses.Closed) throw SupportErrors.Closed(ticket);
-        if (ticket.Status == TicketStatuses.Resolved) throw SupportErrors.ResolvedNeedsReopen(ticket);
         ticket.UpdateTime = now;
-        if (isInternal) return false;
+        if (isInternal) return false; // staff may still annotate a resolved ticket (e.g. a refund made after it)
+        if (ticket.Status == TicketStatuses.Resolved) throw SupportErrors.ResolvedNeedsReopen(ticket);
         var before = ticket.Status;
         if (author.IsStaff)
         {

@@ -64,6 +64,13 @@ public sealed class SupportFixture(TestServers servers) : IAsyncLifetime
     public async Task<SupportReplica> StartReplicaAsync() =>
         await SupportReplica.StartAsync(await Data.PostgresConnectionStringAsync(), Tokens, Clock);
 
+    /// <summary>Replaces replica A with one started with <paramref name="settings"/> (e.g. the addresses of payment and booking).</summary>
+    public async Task ReplaceAAsync(IEnumerable<KeyValuePair<string, string?>> settings)
+    {
+        await A.StopAsync();
+        A = await SupportReplica.StartAsync(await Data.PostgresConnectionStringAsync(), Tokens, Clock, settings);
+    }
+
     /// <summary>Replaces a stopped replica B with a new one (nothing in memory survives).</summary>
     public async Task RestartBAsync()
     {

@@ -31,9 +31,9 @@ public sealed class SupportReplica : IAsyncDisposable
     public Uri HttpAddress => _app.Services.GetRequiredService<ServiceEndpoints>().HttpAddress;
     public NpgsqlDataSource Database => _app.Services.GetRequiredService<NpgsqlDataSource>();
 
-    public static async Task<SupportReplica> StartAsync(string connectionString, TestTokens tokens, TimeProvider clock)
+    public static async Task<SupportReplica> StartAsync(string connectionString, TestTokens tokens, TimeProvider clock, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
-        var builder = InProcessService.CreateBuilder(typeof(SupportApi), new Dictionary<string, string?>
+        var builder = InProcessService.CreateBuilder(typeof(SupportApi), new Dictionary<string, string?>(settings ?? [])
         {
             ["ConnectionStrings:supportdb"] = connectionString,
             ["Support:RunSlaWatch"] = "false", // tests run SLA rounds by hand, on the test clock
