@@ -7,6 +7,8 @@
 //   Mesh.Benchmarks edge-backend --port G [--http-port H] | edge-gateway --backend HTTP_URL | edge-bodies --out DIR  (run-edge.sh)
 //   Mesh.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S]
 //                               [--statements] [--replay] [--work DIR]  (run-booking.sh: bookings/s end to end vs pgbench)
+//   Mesh.Benchmarks support-chat [--conversations N] [--agents A] [--seconds S] [--warmup S] [--work DIR]
+//                               (run-support.sh: chat messages/s through one support replica, delivery p99 customer → agent)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
 using Mesh.Benchmarks.Edge;
@@ -21,11 +23,12 @@ return args.FirstOrDefault() switch
     "edge-gateway" => await EdgeGatewayServer.RunAsync(EdgeOptions.Parse(args[1..])),
     "edge-bodies" => EdgeBodies.Write(EdgeOptions.Parse(args[1..])),
     "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
+    "support-chat" => await Mesh.Benchmarks.Support.ChatLoad.RunAsync(Mesh.Benchmarks.Support.ChatLoad.Options.Parse(args[1..])),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|support-chat … (see Program.cs)");
     return 2;
 }

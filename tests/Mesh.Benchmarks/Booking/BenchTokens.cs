@@ -15,11 +15,11 @@ public sealed class BenchTokens
 
     public string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
 
-    /// <summary>A bearer token for <paramref name="subject"/> (role customer), valid for a day.</summary>
-    public string Mint(string subject)
+    /// <summary>A bearer token for <paramref name="subject"/> with <paramref name="role"/> (customer unless said), valid for a day.</summary>
+    public string Mint(string subject, string role = "customer")
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var input = $"{Encode(new { alg = "ES256", typ = "JWT", kid = KeyId })}.{Encode(new { iss = MeshTokens.DefaultIssuer, aud = MeshTokens.DefaultAudience, sub = subject, roles = new[] { "customer" }, iat = now, exp = now + 86_400 })}";
+        var input = $"{Encode(new { alg = "ES256", typ = "JWT", kid = KeyId })}.{Encode(new { iss = MeshTokens.DefaultIssuer, aud = MeshTokens.DefaultAudience, sub = subject, roles = new[] { role }, iat = now, exp = now + 86_400 })}";
         var signature = _key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         return $"{input}.{Base64Url.Encode(signature)}";
     }
