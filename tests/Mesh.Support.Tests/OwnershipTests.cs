@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Mesh.Support.Tests.Support;
 using Mesh.Support.V1;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Support.Tests;
 
@@ -102,6 +103,25 @@ public sealed class OwnershipTests(SupportFixture fixture) : IClassFixture<Suppo
         var read = await customerChat.NextSignalAsync();
         Assert.Equal((agent.Id.ToString(), 1L), (read.Read.ReaderId, read.Read.Sequence));
         Assert.Equal(1, await fixture.CountAsync("SELECT count(*) FROM ticket_reads WHERE ticket_id = @ticketId AND reader_id = @id AND sequence = 1", new { ticketId, id = agent.Id }));
+    }
+
+    [Fact]
+    public async Task A_chat_stream_that_ends_leaves_no_subscription_behind()
+    {
+        var owner = fixture.Customer();
+        var ticket = await TicketSteps.OpenAsync(fixture, owner);
+        var fanout = fixture.B.Services.GetRequiredService<Mesh.Support.Chat.ChatFanout>();
+        var chat = await ChatConnection.OpenAsync(fixture.B.Client, owner, Guid.Parse(ticket.Id));
+        await chat.SendAsync("1", "hello");
+        await chat.WaitForAsync("hello");
+        Assert.True(fanout.OpenStreams >= 1);
+
+        await chat.CompleteAsync(); // the client ends its side: the call ends and its subscription goes
+        Assert.Null(chat.Failure);
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        guard.CancelAfter(TimeSpan.FromSeconds(60)); // a hang guard, not a timing assertion
+        while (fanout.OpenStreams > 0) await Task.Delay(20, guard.Token); // earlier tests' streams end as their clients left
+        await chat.DisposeAsync();
     }
 
     [Fact]
