@@ -85,8 +85,19 @@ gateway.WithReference(referral);
 // referral is down is refused as UNAVAILABLE, one without a coupon never calls it).
 booking.WithReference(referral);
 
-// Rating and support join the graph in the same shape as they are built; the gateway gets a reference to each one it
-// fronts.
+// Support: tickets with SLA deadlines, the back office, and live chat between customer and agent. Its replicas share
+// supportdb; a chat message is stored there before it is acknowledged, and PostgreSQL LISTEN/NOTIFY wakes the chat
+// streams on every replica (customer and agent may be on different ones). Replies and status changes leave through
+// its outbox as notification.requested.
+var supportDb = addDatabase("supportdb");
+var support = builder.AddProject<Projects.Mesh_Support>("support").WithServiceEndpoints()
+    .WithReplicas(builder.Configuration.GetValue("Mesh:Replicas:support", 1))
+    .WithReference(supportDb).WithReference(messaging).WithReference(users)
+    .WithReference(booking).WithReference(payment)    // the back office: the customer's bookings and payments, refunds (as the agent)
+    .WaitFor(supportDb).WaitFor(messaging);
+gateway.WithReference(support);
+
+// Rating joins the graph in the same shape as it is built; the gateway gets a reference to each service it fronts.
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.
 builder.PrintStartupSummary();

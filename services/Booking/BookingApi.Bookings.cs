@@ -16,6 +16,8 @@ public sealed partial class BookingApi
 
     public override Task<ListMyBookingsResponse> ListMyBookings(ListMyBookingsRequest request, ServerCallContext context) => Bookings(context).ListMyBookings(request, context);
 
+    public override Task<ListMyBookingsResponse> ListUserBookings(ListUserBookingsRequest request, ServerCallContext context) => Bookings(context).ListUserBookings(request, context);
+
     public override Task<CancellationQuote> QuoteCancellation(QuoteCancellationRequest request, ServerCallContext context) => Bookings(context).QuoteCancellation(request, context);
 
     public override Task<BookingRecord> CancelBooking(CancelBookingRequest request, ServerCallContext context) => Bookings(context).CancelBooking(request, context);

@@ -10,6 +10,7 @@ builder.AddGateway(services =>
     services.Add(Mesh.Payment.V1.Payments.Descriptor, "payment");
     services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
     services.Add(Mesh.Referral.V1.Referrals.Descriptor, "referral");
+    services.Add(Mesh.Support.V1.Support.Descriptor, "support");
 });
 
 var app = builder.Build();

@@ -89,6 +89,15 @@ public sealed class PaymentStore(NpgsqlDataSource db)
         return await connection.QuerySingleOrDefaultAsync<PaymentRecord>($"SELECT {PaymentColumns} FROM payments WHERE id = @id AND user_id = @userId", new { id, userId });
     }
 
+    /// <summary>A user's payments, newest first (UUIDv7 ids), after the id <paramref name="before"/> of a previous page.</summary>
+    public async Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(Guid userId, Guid? before, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<PaymentRecord>(
+            $"SELECT {PaymentColumns} FROM payments WHERE user_id = @userId AND (@before::uuid IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit",
+            new { userId, before, limit })).AsList();
+    }
+
     /// <summary>Ids of payments whose provider outcome is not known yet.</summary>
     public async Task<IReadOnlyList<Guid>> ProcessingPaymentIdsAsync(int limit)
     {

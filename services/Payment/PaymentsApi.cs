@@ -124,6 +124,28 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
             async (unit, refundId) => ToProto(await processor.RefundAsync(unit, null, id, refundId, request.Amount, request.Reason, context.CancellationToken)), context.CancellationToken);
     }
 
+    /// <summary>The support back office's view of a customer's payments (staff only, as refunds are).</summary>
+    public override async Task<ListUserPaymentsResponse> ListUserPayments(ListUserPaymentsRequest request, ServerCallContext context)
+    {
+        context.RequireRole(RefundRoles);
+        var violations = new FieldViolations();
+        var userId = violations.Uuid("user_id", request.UserId);
+        violations.Check("page_size", request.PageSize is < 0 or > 100 ? "must be between 1 and 100 (0: 20)" : null);
+        Guid? before = null;
+        if (request.PageToken.Length > 0)
+        {
+            if (Guid.TryParseExact(request.PageToken, "N", out var last)) before = last;
+            else violations.Add("page_token", "is not a token from a previous page of this listing");
+        }
+        violations.ThrowIfAny();
+        var size = request.PageSize == 0 ? 20 : request.PageSize;
+        var page = await store.ListPaymentsAsync(userId!.Value, before, size + 1);
+        var response = new ListUserPaymentsResponse();
+        response.Payments.AddRange(page.Take(size).Select(ToProto));
+        if (page.Count > size) response.NextPageToken = page[size - 1].Id.ToString("N");
+        return response;
+    }
+
     public override async Task<ReconciliationReport> GetReconciliationReport(GetReconciliationReportRequest request, ServerCallContext context)
     {
         context.RequireRole("admin");

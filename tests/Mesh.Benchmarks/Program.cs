@@ -9,6 +9,8 @@
 //                               [--statements] [--replay] [--work DIR]  (run-booking.sh: bookings/s end to end vs pgbench)
 //   Mesh.Benchmarks coupon-load [--seconds S] [--warmup S] [--concurrency C] [--rounds R] [--work DIR]
 //                               (run-booking.sh --coupon: checkout with a coupon vs without, same run)
+//   Mesh.Benchmarks support-chat [--conversations N] [--agents A] [--seconds S] [--warmup S] [--work DIR]
+//                               (run-support.sh: chat messages/s through one support replica, delivery p99 customer → agent)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
 using Mesh.Benchmarks.Edge;
@@ -24,11 +26,12 @@ return args.FirstOrDefault() switch
     "edge-bodies" => EdgeBodies.Write(EdgeOptions.Parse(args[1..])),
     "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
     "coupon-load" => await CouponLoad.RunAsync(CouponLoad.Options.Parse(args[1..])),
+    "support-chat" => await Mesh.Benchmarks.Support.ChatLoad.RunAsync(Mesh.Benchmarks.Support.ChatLoad.Options.Parse(args[1..])),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|support-chat … (see Program.cs)");
     return 2;
 }

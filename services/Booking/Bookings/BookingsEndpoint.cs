@@ -44,9 +44,19 @@ public sealed class BookingsEndpoint(BookingsStore store, CheckoutSaga saga, Tic
         return ToProto(await OwnAsync(id, request.Id, user, context));
     }
 
-    public async Task<ListMyBookingsResponse> ListMyBookings(ListMyBookingsRequest request, ServerCallContext context)
+    public Task<ListMyBookingsResponse> ListMyBookings(ListMyBookingsRequest request, ServerCallContext context) =>
+        ListBookingsOf(context.RequireUser().Subject, request, context);
+
+    /// <summary>Staff (the support back office) list one user's bookings the way that user lists their own.</summary>
+    public Task<ListMyBookingsResponse> ListUserBookings(ListUserBookingsRequest request, ServerCallContext context)
     {
-        var user = context.RequireUser();
+        context.RequireRole("support_agent", "admin");
+        var userId = FieldViolations.RequireUuid("user_id", request.UserId);
+        return ListBookingsOf(userId.ToString(), request.Listing ?? new ListMyBookingsRequest(), context);
+    }
+
+    private async Task<ListMyBookingsResponse> ListBookingsOf(string userId, ListMyBookingsRequest request, ServerCallContext context)
+    {
         var upcoming = request.When != BookingTimeFilter.Past;
         var violations = new FieldViolations();
         if (request.PageSize is < 0 or > MaxPageSize) violations.Add("page_size", $"must be between 1 and {MaxPageSize} (0: {DefaultPageSize})");
@@ -60,7 +70,7 @@ public sealed class BookingsEndpoint(BookingsStore store, CheckoutSaga saga, Tic
         violations.ThrowIfAny();
 
         var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
-        var page = await store.ListAsync(user.Subject, upcoming, Now, after, size + 1, context.CancellationToken);
+        var page = await store.ListAsync(userId, upcoming, Now, after, size + 1, context.CancellationToken);
         var response = new ListMyBookingsResponse();
         response.Bookings.AddRange(page.Take(size).Select(ToProto));
         if (page.Count > size)

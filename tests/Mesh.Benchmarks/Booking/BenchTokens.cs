@@ -15,7 +15,7 @@ public sealed class BenchTokens
 
     public string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
 
-    /// <summary>A bearer token for <paramref name="subject"/> (role customer unless <paramref name="role"/> says otherwise), valid for a day.</summary>
+    /// <summary>A bearer token for <paramref name="subject"/> with <paramref name="role"/> (customer unless said), valid for a day.</summary>
     public string Mint(string subject, string role = "customer")
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
