@@ -74,8 +74,16 @@ gateway.WithReference(booking);
 // The catalog shows seat status and free slot places from booking (no WaitFor: booking waits for the catalog).
 catalog.WithReference(booking);
 
-// Referral, rating and support join the graph in the same shape as they are built; the gateway gets a reference to
-// each one it fronts.
+// Verified reviews of products, services, events and venues: the purchase check asks booking (with the customer's own
+// token), the catalog names the item's city; aggregates move with each write and are cached in Redis.
+var ratingDb = addDatabase("ratingdb");
+var rating = builder.AddProject<Projects.Mesh_Rating>("rating").WithServiceEndpoints()
+    .WithReference(ratingDb).WithReference(cache).WithReference(booking).WithReference(catalog).WithReference(users)
+    .WaitFor(ratingDb).WaitFor(cache).WaitFor(booking);
+gateway.WithReference(rating);
+
+// Referral and support join the graph in the same shape as they are built; the gateway gets a reference to each one
+// it fronts.
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.
 builder.PrintStartupSummary();

@@ -9,6 +9,7 @@ builder.AddGateway(services =>
     services.Add(Mesh.Catalog.V1.Catalog.Descriptor, "catalog");
     services.Add(Mesh.Payment.V1.Payments.Descriptor, "payment");
     services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
+    services.Add(Mesh.Rating.V1.Rating.Descriptor, "rating");
 });
 
 var app = builder.Build();

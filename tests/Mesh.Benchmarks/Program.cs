@@ -7,9 +7,12 @@
 //   Mesh.Benchmarks edge-backend --port G [--http-port H] | edge-gateway --backend HTTP_URL | edge-bodies --out DIR  (run-edge.sh)
 //   Mesh.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S]
 //                               [--statements] [--replay] [--work DIR]  (run-booking.sh: bookings/s end to end vs pgbench)
+//   Mesh.Benchmarks rating-load [--seconds S] [--warmup S] [--rounds R] [--concurrency C] [--items N] [--work DIR]
+//                               (run-rating.sh: GET /v1/{item}/rating cached vs uncached, same run)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
 using Mesh.Benchmarks.Edge;
+using Mesh.Benchmarks.Rating;
 
 return args.FirstOrDefault() switch
 {
@@ -21,11 +24,12 @@ return args.FirstOrDefault() switch
     "edge-gateway" => await EdgeGatewayServer.RunAsync(EdgeOptions.Parse(args[1..])),
     "edge-bodies" => EdgeBodies.Write(EdgeOptions.Parse(args[1..])),
     "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
+    "rating-load" => await RatingLoad.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|rating-load … (see Program.cs)");
     return 2;
 }

@@ -20,9 +20,9 @@ public sealed class AuthorizationGraphTests
         var actual = AuthorizationGraph.FromPolicies(await Kustomize.ObjectsAsync(target));
 
         Assert.Empty(AuthorizationGraph.Differences(expected, actual));
-        // The graph is not trivially empty: booking is called by the catalog and the edge, PostgreSQL by every service with a database.
-        Assert.Equal(["cluster.local/ns/mesh/sa/catalog", "cluster.local/ns/mesh/sa/gateway"], expected["booking"]);
-        Assert.Equal(4, expected["postgres"].Count);
+        // The graph is not trivially empty: booking is called by the catalog, the edge and rating, PostgreSQL by every service with a database.
+        Assert.Equal(["cluster.local/ns/mesh/sa/catalog", "cluster.local/ns/mesh/sa/gateway", "cluster.local/ns/mesh/sa/rating"], expected["booking"]);
+        Assert.Equal(5, expected["postgres"].Count);
     }
 
     [Fact]

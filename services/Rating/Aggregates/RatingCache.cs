@@ -23,9 +23,13 @@ public sealed class RatingCache(IDatabase redis, RatingOptions options)
 
     private static RedisKey Key(string item) => $"item:{item}";
 
+    /// <summary>Off when <see cref="RatingOptions.CacheDuration"/> is zero: every read goes to PostgreSQL.</summary>
+    private bool Enabled => options.CacheDuration > TimeSpan.Zero;
+
     /// <summary>The cached aggregate of <paramref name="item"/>, or null (absent, or Redis unreachable).</summary>
     public async Task<ItemRating?> GetAsync(string item)
     {
+        if (!Enabled) return null;
         try
         {
             var data = await redis.HashGetAsync(Key(item), "d");
@@ -40,6 +44,7 @@ public sealed class RatingCache(IDatabase redis, RatingOptions options)
     /// <summary>Stores <paramref name="rating"/> at <paramref name="version"/> unless a newer one is cached.</summary>
     public async Task StoreAsync(string item, long version, ItemRating rating)
     {
+        if (!Enabled) return;
         try
         {
             await redis.ScriptEvaluateAsync(StoreIfNewer, [Key(item)],
