@@ -75,11 +75,12 @@ gateway.WithReference(booking);
 catalog.WithReference(booking);
 
 // Verified reviews of products, services, events and venues: the purchase check asks booking (with the customer's own
-// token), the catalog names the item's city; aggregates move with each write and are cached in Redis.
+// token), the catalog names the item's city; aggregates move with each write, are cached in Redis, and reach the
+// catalog's items as rating.changed events (outbox → RabbitMQ).
 var ratingDb = addDatabase("ratingdb");
 var rating = builder.AddProject<Projects.Mesh_Rating>("rating").WithServiceEndpoints()
-    .WithReference(ratingDb).WithReference(cache).WithReference(booking).WithReference(catalog).WithReference(users)
-    .WaitFor(ratingDb).WaitFor(cache).WaitFor(booking);
+    .WithReference(ratingDb).WithReference(cache).WithReference(messaging).WithReference(booking).WithReference(catalog).WithReference(users)
+    .WaitFor(ratingDb).WaitFor(cache).WaitFor(messaging).WaitFor(booking);
 gateway.WithReference(rating);
 
 // Referral and support join the graph in the same shape as they are built; the gateway gets a reference to each one

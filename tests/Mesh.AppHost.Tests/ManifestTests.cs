@@ -41,7 +41,7 @@ public sealed class ManifestTests
             AssertReferences(Env("catalog"), ["ConnectionStrings__cache", "ConnectionStrings__catalogdb", "ConnectionStrings__messaging"], ServiceRefs("booking", "users"));
             AssertReferences(Env("payment"), ["ConnectionStrings__messaging", "ConnectionStrings__paymentdb"], ServiceRefs("users"));
             AssertReferences(Env("booking"), ["ConnectionStrings__bookingdb", "ConnectionStrings__cache", "ConnectionStrings__messaging"], ServiceRefs("catalog", "payment", "users"));
-            AssertReferences(Env("rating"), ["ConnectionStrings__cache", "ConnectionStrings__ratingdb"], ServiceRefs("booking", "catalog", "users"));
+            AssertReferences(Env("rating"), ["ConnectionStrings__cache", "ConnectionStrings__messaging", "ConnectionStrings__ratingdb"], ServiceRefs("booking", "catalog", "users"));
             // The gateway's REST port a person relies on.
             Assert.Equal(8080, resources.GetProperty("gateway").GetProperty("bindings").GetProperty("http").GetProperty("port").GetInt32());
         }

@@ -1,4 +1,6 @@
 using Dapper;
+using Mesh.Rating.Events;
+using Mesh.ServiceDefaults.Messaging;
 using Npgsql;
 
 namespace Mesh.Rating.Reviews;
@@ -6,7 +8,8 @@ namespace Mesh.Rating.Reviews;
 /// <summary>
 /// The one store of reviews (PostgreSQL, jsonb for their open parts; docs/decisions/0010): reviews, votes, reports, the
 /// moderation log and each item's aggregate. Every change to a visible review's stars moves the item's aggregate in the
-/// same transaction by the difference alone (never a rescan); locks are always taken review first, aggregate second.
+/// same transaction by the difference alone (never a rescan), with its "rating.changed" event in the outbox; locks are
+/// always taken review first, aggregate second.
 /// </summary>
 public sealed class ReviewStore(NpgsqlDataSource db)
 {
@@ -30,8 +33,12 @@ public sealed class ReviewStore(NpgsqlDataSource db)
         stars5 = stars5 + (@add = 5)::int - (@remove = 5)::int
         """;
 
-    public Task MigrateAsync(CancellationToken cancellationToken) =>
-        Mesh.ServiceDefaults.Data.SqlMigrations.ApplyAsync(db, typeof(ReviewStore).Assembly, cancellationToken);
+    /// <summary>Migrations/*.sql in order, then the outbox and inbox tables.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await Mesh.ServiceDefaults.Data.SqlMigrations.ApplyAsync(db, typeof(ReviewStore).Assembly, cancellationToken);
+        await Outbox.MigrateAsync(db, cancellationToken);
+    }
 
     public abstract record CreateOutcome
     {
@@ -63,6 +70,7 @@ public sealed class ReviewStore(NpgsqlDataSource db)
                 city_id = CASE WHEN r.city_id = '' THEN excluded.city_id ELSE r.city_id END
             RETURNING {AggregateColumns}
             """, new { item = review.Item, kind, cityId, add = review.Stars }, tx);
+        await Outbox.AddAsync(tx, RatingChanged.Message(aggregate), cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new CreateOutcome.Created(review, aggregate);
     }
@@ -188,9 +196,14 @@ public sealed class ReviewStore(NpgsqlDataSource db)
         return await MoveAsync(tx, review.Item, add: hide ? 0 : review.Stars, remove: hide ? review.Stars : 0);
     }
 
-    private static Task<AggregateRow> MoveAsync(NpgsqlTransaction tx, string item, int add, int remove) =>
-        tx.Connection!.QuerySingleAsync<AggregateRow>(
+    /// <summary>Moves the item's histogram by one star value added and/or removed, and announces the result (outbox).</summary>
+    private static async Task<AggregateRow> MoveAsync(NpgsqlTransaction tx, string item, int add, int remove)
+    {
+        var aggregate = await tx.Connection!.QuerySingleAsync<AggregateRow>(
             $"UPDATE item_ratings SET {Deltas}, version = version + 1 WHERE item = @item RETURNING {AggregateColumns}", new { item, add, remove }, tx);
+        await Outbox.AddAsync(tx, RatingChanged.Message(aggregate));
+        return aggregate;
+    }
 
     private static Task<ReviewRow?> LockAsync(NpgsqlTransaction tx, Guid id) =>
         tx.Connection!.QuerySingleOrDefaultAsync<ReviewRow>($"SELECT {ReviewColumns} FROM reviews WHERE id = @id FOR UPDATE", new { id }, tx);

@@ -22,8 +22,8 @@ public sealed class Caller(string id, TestTokens tokens, string[] roles)
 /// <summary>
 /// For one test class: the catalog fake, the REAL booking service in-process (its own database; the bookings a test
 /// needs are written into it as checkout leaves them: a hold and its booking, CONFIRMED or CANCELLED, starting when
-/// the test says), rating in-process (its own database, the shared Redis under its own prefix), and the real gateway
-/// in front — all on loopback.
+/// the test says), rating in-process as its Program.cs composes it (its own database, the shared Redis under its own
+/// prefix, its outbox relay to its own RabbitMQ vhost), and the real gateway in front — all on loopback.
 /// </summary>
 public sealed class RatingFixture(TestServers servers) : IAsyncLifetime
 {
@@ -133,6 +133,8 @@ public sealed class RatingFixture(TestServers servers) : IAsyncLifetime
             ["ConnectionStrings:cache"] = await RatingData.RedisConnectionStringAsync(),
             ["Rating:RedisKeyPrefix"] = RatingData.RedisKeyPrefix,
             ["Rating:ReportsToHide"] = ReportsToHide.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ConnectionStrings:messaging"] = await RatingData.RabbitMqConnectionStringAsync(),
+            ["Mesh:Outbox:PollInterval"] = "00:00:00.1",
             ["services:catalog:grpc:0"] = catalogAddress.ToString(),
             ["services:booking:grpc:0"] = bookingAddress.ToString(),
             ["Mesh:Auth:Keys:0:Kid"] = TestTokens.KeyId,
@@ -140,6 +142,7 @@ public sealed class RatingFixture(TestServers servers) : IAsyncLifetime
         });
         ratingBuilder.AddServiceDefaults();
         ratingBuilder.AddRating();
+        ratingBuilder.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Rating.Events.RatingChanged.Queues);   // as Program.cs
         _rating = ratingBuilder.Build();
         await _rating.MigrateRatingDatabaseAsync();
         _rating.MapRating();
