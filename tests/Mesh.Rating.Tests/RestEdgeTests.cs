@@ -76,7 +76,8 @@ public sealed class RestEdgeTests(RatingFixture fixture) : IClassFixture<RatingF
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
 
         var unknownKind = await http.GetAsync($"/v1/shows/{Guid.NewGuid()}/rating", Ct);
-        Assert.Equal(HttpStatusCode.NotFound, unknownKind.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownKind.StatusCode);
+        Assert.Contains("\"item\"", await unknownKind.Content.ReadAsStringAsync(Ct));
         Assert.Equal(0, await fixture.RatingScalarAsync<long>("SELECT count(*) FROM reviews WHERE item = @item", new { item = $"events/{eventId}" }));
     }
 }
