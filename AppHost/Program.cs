@@ -74,6 +74,15 @@ gateway.WithReference(booking);
 // The catalog shows seat status and free slot places from booking (no WaitFor: booking waits for the catalog).
 catalog.WithReference(booking);
 
+// Verified reviews of products, services, events and venues: the purchase check asks booking (with the customer's own
+// token), the catalog names the item's city; aggregates move with each write, are cached in Redis, and reach the
+// catalog's items as rating.changed events (outbox → RabbitMQ).
+var ratingDb = addDatabase("ratingdb");
+var rating = builder.AddProject<Projects.Mesh_Rating>("rating").WithServiceEndpoints()
+    .WithReference(ratingDb).WithReference(cache).WithReference(messaging).WithReference(booking).WithReference(catalog).WithReference(users)
+    .WaitFor(ratingDb).WaitFor(cache).WaitFor(messaging).WaitFor(booking);
+gateway.WithReference(rating);
+
 // Coupons and referral rewards: booking's checkout saga reserves a coupon redemption here before charging; booking's
 // events (RabbitMQ) confirm or release it; holds (booking) and shows (catalog) for ValidateCoupon's preview.
 var referralDb = addDatabase("referraldb");
@@ -97,7 +106,6 @@ var support = builder.AddProject<Projects.Mesh_Support>("support").WithServiceEn
     .WaitFor(supportDb).WaitFor(messaging);
 gateway.WithReference(support);
 
-// Rating joins the graph in the same shape as it is built; the gateway gets a reference to each service it fronts.
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.
 builder.PrintStartupSummary();

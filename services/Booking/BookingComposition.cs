@@ -54,6 +54,7 @@ public static class BookingComposition
         services.AddSingleton<TicketCodes>();
         services.AddSingleton<CheckoutSaga>();
         services.AddSingleton<BookingsEndpoint>();
+        services.AddSingleton<AttendedItems>();   // verified purchases, asked by the rating service
         services.AddSingleton<PendingBookingRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<PendingBookingRecovery>());
         services.AddHostedService<PaymentEventsConsumer>();

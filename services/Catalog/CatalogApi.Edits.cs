@@ -24,6 +24,7 @@ public sealed partial class CatalogApi
         var rows = await store.ListEventsAsync(NullIfEmpty(request.Partner), NullIfEmpty(genre), afterId, size + 1);
         var response = new ListEventsResponse();
         response.Events.AddRange(rows.Take(size).Select(ToProto));
+        await WithRatingsAsync(response.Events, "events", e => e.Id, (e, r) => e.Rating = r, context);
         if (rows.Count > size) response.NextPageToken = new PageToken(DateTime.UnixEpoch, rows[size - 1].Id, fingerprint).Encode();
         return response;
     }
@@ -31,7 +32,9 @@ public sealed partial class CatalogApi
     public override async Task<Event> GetEvent(GetEventRequest request, ServerCallContext context)
     {
         var id = FieldViolations.RequireUuid("id", request.Id);
-        return ToProto(await store.FindEventAsync(id) ?? throw NotFound("event", request.Id));
+        var ev = ToProto(await store.FindEventAsync(id) ?? throw NotFound("event", request.Id));
+        await WithRatingsAsync([ev], "events", e => e.Id, (e, r) => e.Rating = r, context);
+        return ev;
     }
 
     public override async Task<Event> UpdateEvent(UpdateEventRequest request, ServerCallContext context)

@@ -38,7 +38,9 @@ public sealed partial class CatalogApi
     public override async Task<Product> GetProduct(GetProductRequest request, ServerCallContext context)
     {
         var id = FieldViolations.RequireUuid("id", request.Id);
-        return ToProto(await store.FindProductAsync(id) ?? throw NotFound("product", request.Id));
+        var product = ToProto(await store.FindProductAsync(id) ?? throw NotFound("product", request.Id));
+        await WithRatingsAsync([product], "products", p => p.Id, (p, r) => p.Rating = r, context);
+        return product;
     }
 
     public override async Task<ListProductsResponse> ListProducts(ListProductsRequest request, ServerCallContext context)
@@ -55,6 +57,7 @@ public sealed partial class CatalogApi
         var rows = await store.ListProductsAsync(NullIfEmpty(request.City), venue, NullIfEmpty(request.Category), afterId, size + 1);
         var response = new ListProductsResponse();
         response.Products.AddRange(rows.Take(size).Select(ToProto));
+        await WithRatingsAsync(response.Products, "products", p => p.Id, (p, r) => p.Rating = r, context);
         if (rows.Count > size) response.NextPageToken = new PageToken(DateTime.UnixEpoch, rows[size - 1].Id, fingerprint).Encode();
         return response;
     }

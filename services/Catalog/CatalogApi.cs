@@ -77,6 +77,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         var screens = await store.ListScreenNamesAsync(page.Select(v => v.Id).ToList());
         var response = new ListVenuesResponse();
         response.Venues.AddRange(page.Select(v => ToProto(v, screens.TryGetValue(v.Id, out var own) ? own : [], withSeatMaps: false)));
+        await WithRatingsAsync(response.Venues, "venues", v => v.Id, (v, r) => v.Rating = r, context);
         if (rows.Count > size) response.NextPageToken = new PageToken(DateTime.UnixEpoch, page[^1].Id, fingerprint).Encode();
         return response;
     }
@@ -85,7 +86,9 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
     {
         var id = FieldViolations.RequireUuid("id", request.Id);
         var venue = await store.FindVenueAsync(id) ?? throw NotFound("venue", request.Id);
-        return ToProto(venue, await store.ListScreensAsync(id));
+        var found = ToProto(venue, await store.ListScreensAsync(id));
+        await WithRatingsAsync([found], "venues", v => v.Id, (v, r) => v.Rating = r, context);
+        return found;
     }
 
     public override async Task<Venue> UpdateVenue(UpdateVenueRequest request, ServerCallContext context)
@@ -344,6 +347,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
         var rows = await store.ListServicesAsync(NullIfEmpty(request.City), NullIfEmpty(request.Category), afterId, size + 1);
         var response = new ListServicesResponse();
         response.Services.AddRange(rows.Take(size).Select(ToProto));
+        await WithRatingsAsync(response.Services, "services", s => s.Id, (s, r) => s.Rating = r, context);
         if (rows.Count > size) response.NextPageToken = new PageToken(DateTime.UnixEpoch, rows[size - 1].Id, fingerprint).Encode();
         return response;
     }

@@ -1,6 +1,7 @@
 using Mesh.Catalog;
 using Mesh.Catalog.Cache;
 using Mesh.Catalog.Changes;
+using Mesh.Catalog.Ratings;
 using Mesh.Catalog.DemoData;
 using Mesh.Catalog.Seats;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -37,10 +38,17 @@ public static class CatalogComposition
         services.AddSingleton(new ChangeOutbox(enabled: !string.IsNullOrEmpty(messaging)));
         if (!string.IsNullOrEmpty(messaging))
         {
-            // The consumer's queue is declared by the relay too: events written before the consumer first listens are kept.
-            builder.AddOutboxRelay(options.Messaging, relay => relay.Queues = new() { [CacheInvalidationConsumer.Queue] = CatalogChanged.Types });
+            // The consumers' queues are declared by the relay too: events written before a consumer first listens are kept
+            // (rating's relay declares the summaries' queue as well, for changes made before the catalog ever started).
+            builder.AddOutboxRelay(options.Messaging, relay => relay.Queues = new()
+            {
+                [CacheInvalidationConsumer.Queue] = CatalogChanged.Types,
+                [RatingSummaries.Queue] = [RatingSummaries.Type],
+            });
             services.AddHostedService<CacheInvalidationConsumer>();
+            services.AddHostedService<RatingSummaryConsumer>();   // the rating service's rating.changed → the summaries on items
         }
+        services.AddSingleton<RatingSummaries>();
 
         // Seat status and slot usage are the booking service's to know (Seats/); a catalog run alone shows everything free.
         services.TryAddSingleton<ISeatAvailability, AllSeatsAvailable>();

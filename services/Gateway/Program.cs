@@ -11,6 +11,7 @@ builder.AddGateway(services =>
     services.Add(Mesh.Booking.V1.Booking.Descriptor, "booking");
     services.Add(Mesh.Referral.V1.Referrals.Descriptor, "referral");
     services.Add(Mesh.Support.V1.Support.Descriptor, "support");
+    services.Add(Mesh.Rating.V1.Rating.Descriptor, "rating");
 });
 
 var app = builder.Build();

@@ -11,9 +11,12 @@
 //                               (run-booking.sh --coupon: checkout with a coupon vs without, same run)
 //   Mesh.Benchmarks support-chat [--conversations N] [--agents A] [--seconds S] [--warmup S] [--work DIR]
 //                               (run-support.sh: chat messages/s through one support replica, delivery p99 customer → agent)
+//   Mesh.Benchmarks rating-load [--seconds S] [--warmup S] [--rounds R] [--concurrency C] [--items N] [--work DIR]
+//                               (run-rating.sh: GET /v1/{item}/rating cached vs uncached, same run)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
 using Mesh.Benchmarks.Edge;
+using Mesh.Benchmarks.Rating;
 
 return args.FirstOrDefault() switch
 {
@@ -27,11 +30,12 @@ return args.FirstOrDefault() switch
     "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
     "coupon-load" => await CouponLoad.RunAsync(CouponLoad.Options.Parse(args[1..])),
     "support-chat" => await Mesh.Benchmarks.Support.ChatLoad.RunAsync(Mesh.Benchmarks.Support.ChatLoad.Options.Parse(args[1..])),
+    "rating-load" => await RatingLoad.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|support-chat … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|rating-load|support-chat … (see Program.cs)");
     return 2;
 }

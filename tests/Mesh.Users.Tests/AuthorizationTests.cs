@@ -77,6 +77,19 @@ public sealed class AuthorizationTests(UsersFixture fixture) : IClassFixture<Use
         Assert.Equal(StatusCode.PermissionDenied, set.StatusCode);
     }
 
+    [Fact]
+    public async Task An_admin_makes_a_moderator_whose_next_token_carries_the_role()
+    {
+        var admin = await AdminAsync();
+        var moderator = await TestAccounts.CreateAsync(fixture);
+        var updated = await fixture.Client.SetRolesAsync(new SetRolesRequest { Name = moderator.User.Name, Roles = { Role.Customer, Role.Moderator } }, admin.Bearer, cancellationToken: Ct);
+        Assert.Equal([Role.Customer, Role.Moderator], updated.Roles.ToArray());
+
+        var session = await TestAccounts.LoginAsync(fixture, moderator.Email, moderator.Password);
+        var roles = System.Text.Json.JsonDocument.Parse(Jwt.Part(session.AccessToken, 1)).RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ToArray();
+        Assert.Equal(new[] { "customer", "moderator" }, roles.Select(r => r!).ToArray());
+    }
+
     private async Task<TestUser> AdminAsync()
     {
         try

@@ -9,6 +9,7 @@ public static class Roles
     public const string Partner = "partner";
     public const string SupportAgent = "support_agent";
     public const string Admin = "admin";
+    public const string Moderator = "moderator";
 
     public static string ToName(Role role) => role switch
     {
@@ -16,6 +17,7 @@ public static class Roles
         Role.Partner => Partner,
         Role.SupportAgent => SupportAgent,
         Role.Admin => Admin,
+        Role.Moderator => Moderator,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "not a role"),
     };
 
@@ -25,8 +27,9 @@ public static class Roles
         Partner => Role.Partner,
         SupportAgent => Role.SupportAgent,
         Admin => Role.Admin,
+        Moderator => Role.Moderator,
         _ => Role.Unspecified,
     };
 
-    public static bool IsDefined(Role role) => role is Role.Customer or Role.Partner or Role.SupportAgent or Role.Admin;
+    public static bool IsDefined(Role role) => role is Role.Customer or Role.Partner or Role.SupportAgent or Role.Admin or Role.Moderator;
 }
