@@ -36,6 +36,7 @@ public static class PaymentComposition
 
         // The provider boundary: the simulated provider until a real one is configured.
         services.TryAddSingleton<IPaymentProvider, SimulatedProvider>();
+        services.AddSingleton(new CardFingerprints(options));   // keyed card fingerprints, published in payment_method.saved
         services.AddSingleton<PaymentProcessor>();
         services.AddSingleton<IdempotentCalls>();
         services.AddSingleton<SubscriptionBilling>();

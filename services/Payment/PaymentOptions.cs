@@ -23,5 +23,14 @@ public sealed class PaymentOptions
     /// <summary>Provider charges younger than this are not yet expected to have a payment row (the request may still be committing).</summary>
     public TimeSpan ReconciliationGrace { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The secret card fingerprints are keyed with (HMAC-SHA256, Provider/CardFingerprints.cs). The default is a
+    /// development key, the one exception to "defaults are production values": a deployment sets its own secret
+    /// (Payment__CardFingerprintKey) and never changes it, since fingerprints made under another key match nothing.
+    /// </summary>
+    public string CardFingerprintKey { get; set; } = DevelopmentCardFingerprintKey;
+
+    public const string DevelopmentCardFingerprintKey = "mesh-development-card-fingerprint-key";
+
     public TimeSpan EffectiveKeyLifetime => IdempotencyKeyLifetime < TimeSpan.FromHours(24) ? TimeSpan.FromHours(24) : IdempotencyKeyLifetime;
 }

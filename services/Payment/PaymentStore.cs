@@ -51,7 +51,7 @@ public sealed class PaymentStore(NpgsqlDataSource db)
         status, instalments_paid AS InstalmentsPaid, due_time AS DueTime, next_charge_time AS NextChargeTime, failed_attempts AS FailedAttempts,
         create_time AS CreateTime, update_time AS UpdateTime
         """;
-    internal const string MethodColumns = "id, user_id AS UserId, provider_token AS ProviderToken, brand, last4, exp_month AS ExpMonth, exp_year AS ExpYear, create_time AS CreateTime";
+    internal const string MethodColumns = "id, user_id AS UserId, provider_token AS ProviderToken, brand, last4, exp_month AS ExpMonth, exp_year AS ExpYear, create_time AS CreateTime, card_fingerprint AS CardFingerprint";
 
     /// <summary>Applies the embedded Migrations/*.sql not yet applied, in name order, one replica at a time; then the outbox tables.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -67,13 +67,17 @@ public sealed class PaymentStore(NpgsqlDataSource db)
         return new PaymentUnit(connection, transaction);
     }
 
+    /// <summary>Saves a card and announces it (payment_method.saved, with its fingerprint) in one transaction.</summary>
     public async Task InsertPaymentMethodAsync(PaymentMethodRecord method)
     {
         await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("""
-            INSERT INTO payment_methods (id, user_id, provider_token, brand, last4, exp_month, exp_year, create_time)
-            VALUES (@Id, @UserId, @ProviderToken, @Brand, @Last4, @ExpMonth, @ExpYear, @CreateTime)
-            """, method);
+            INSERT INTO payment_methods (id, user_id, provider_token, brand, last4, exp_month, exp_year, create_time, card_fingerprint)
+            VALUES (@Id, @UserId, @ProviderToken, @Brand, @Last4, @ExpMonth, @ExpYear, @CreateTime, @CardFingerprint)
+            """, method, tx);
+        await Outbox.AddAsync(tx, PaymentEvents.For(method));
+        await tx.CommitAsync();
     }
 
     public async Task<IReadOnlyList<PaymentMethodRecord>> ListPaymentMethodsAsync(Guid userId)

@@ -13,7 +13,7 @@ namespace Mesh.Payment;
 /// scoped to it: another user's payment is NOT_FOUND), idempotency keys, proto ⇄ domain mapping. No SQL here
 /// (PaymentStore), no payment rules (PaymentProcessor).
 /// </summary>
-public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Instalments.InstalmentBilling instalments, Ledger.Reconciliation reconciliation, IdempotentCalls idempotent, IPaymentProvider provider, TimeProvider time)
+public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Instalments.InstalmentBilling instalments, Ledger.Reconciliation reconciliation, IdempotentCalls idempotent, IPaymentProvider provider, CardFingerprints fingerprints, TimeProvider time)
     : Payments.PaymentsBase
 {
     public const long MaxAmount = PaymentRequests.MaxAmount;
@@ -45,6 +45,7 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         {
             Id = Guid.CreateVersion7(), UserId = userId, ProviderToken = token.Token, Brand = token.Brand, Last4 = token.Last4,
             ExpMonth = token.ExpMonth, ExpYear = token.ExpYear, CreateTime = PaymentProcessor.Microseconds(time.GetUtcNow().UtcDateTime),
+            CardFingerprint = fingerprints.Of(digits!),
         };
         await store.InsertPaymentMethodAsync(method);
         return ToProto(method);

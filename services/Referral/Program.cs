@@ -3,7 +3,7 @@
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddReferral();              // store (referraldb), clients (booking, catalog, users), booking-event consumer, sweeper, reward grants, token validation
+builder.AddReferral();              // store (referraldb), clients (booking, catalog, users), booking- and payment-event consumers, sweeper, reward grants, token validation
 builder.AddOutboxRelay("messaging"); // referral's own events (coupon issued, referral rewarded) → RabbitMQ
 
 var app = builder.Build();

@@ -37,6 +37,7 @@ public static class ReferralComposition
         // Referral codes, claims (account age from the users service, as the caller) and rewards (Referrals/).
         builder.AddServiceClient<Mesh.Users.V1.Users.UsersClient>("users");
         services.AddSingleton<ReferralsStore>();
+        services.AddHostedService<PaymentEventsConsumer>();   // payment_method.saved: card fingerprints for the shared-card rule
         services.AddSingleton<ReferralProgram>();
         services.AddSingleton<RewardGrants>();
         services.AddHostedService(sp => sp.GetRequiredService<RewardGrants>());

@@ -47,6 +47,9 @@ public sealed class PaymentMethodRecord
     public int ExpMonth { get; set; }
     public int ExpYear { get; set; }
     public DateTime CreateTime { get; set; }
+
+    /// <summary>HMAC-SHA256 of the card number under the payment-side key (null for cards saved before fingerprints existed).</summary>
+    public string? CardFingerprint { get; set; }
 }
 
 public sealed class RefundRecord

@@ -8,7 +8,9 @@ namespace Mesh.Referral.Referrals;
 /// The referral rules: a code per user (made on the first ask), one claim per invitee — never of one's own code, only
 /// by an account younger than <see cref="ReferralOptions.ClaimWindow"/> (its creation time from the users service, as
 /// the caller) — and a reward to both sides once the invitee's first booking is confirmed and has started (no longer
-/// cancellable), within the referrer's cap. Refusals are FAILED_PRECONDITION with a REFERRAL_* reason.
+/// cancellable), within the referrer's cap, unless the two have saved the same payment card (a card fingerprint from
+/// payment's payment_method.saved; checked at the claim if known by then, and again when the reward is due).
+/// Refusals are FAILED_PRECONDITION with a REFERRAL_* reason.
 /// </summary>
 public sealed class ReferralProgram(ReferralsStore store, Mesh.Users.V1.Users.UsersClient users, ReferralOptions options, TimeProvider time)
 {
@@ -31,6 +33,9 @@ public sealed class ReferralProgram(ReferralsStore store, Mesh.Users.V1.Users.Us
             ?? throw Refused(ReferralReasons.UnknownCode, $"No referral code \"{code}\" exists.");
         if (referrerId == inviteeId) throw Refused(ReferralReasons.OwnCode, "You cannot claim your own referral code.");
         if (await store.FindByInviteeAsync(inviteeId, cancellationToken) is not null) throw AlreadyClaimed();
+        // Known already (both have saved the same card): refused now rather than at reward time.
+        if (await store.ShareACardAsync(referrerId, inviteeId, cancellationToken))
+            throw Refused(ReferralReasons.SharedPaymentCard, "You and the owner of this code have saved the same payment card; such a referral earns no reward.");
         var created = await AccountCreatedAsync(authorization, cancellationToken);
         if (Now - created > options.ClaimWindow)
             throw Refused(ReferralReasons.AccountTooOld, $"Only accounts younger than {options.ClaimWindow.TotalDays:0.#} days can claim a referral code.");

@@ -32,4 +32,5 @@ public static class ReferralReasons
     public const string AccountTooOld = "REFERRAL_ACCOUNT_TOO_OLD";
     public const string RewardCap = "REFERRAL_REWARD_CAP";
     public const string FirstBookingCancelled = "REFERRAL_FIRST_BOOKING_CANCELLED";
+    public const string SharedPaymentCard = "REFERRAL_SHARED_PAYMENT_CARD";
 }

@@ -103,6 +103,27 @@ public sealed class ReferralsStore(ReferralStore store)
             WHERE first_booking_id = @bookingId AND reward_state = 'WAITING'
             """, new { bookingId, reason = ReferralReasons.FirstBookingCancelled }, tx);
 
+    /// <summary>payment_method.saved: <paramref name="userId"/> has saved a card with this fingerprint (kept once per user and card).</summary>
+    public static Task NoteCardAsync(NpgsqlTransaction tx, Guid userId, string fingerprint, DateTime now) =>
+        tx.Connection!.ExecuteAsync("""
+            INSERT INTO card_fingerprints (user_id, fingerprint, first_seen) VALUES (@user, @fingerprint, @now)
+            ON CONFLICT (user_id, fingerprint) DO NOTHING
+            """, new { user = userId.ToString(), fingerprint, now }, tx);
+
+    /// <summary>Whether the two users have saved a card with the same fingerprint (as far as payment's events have told us yet).</summary>
+    public async Task<bool> ShareACardAsync(string referrerId, string inviteeId, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.Db.OpenConnectionAsync(cancellationToken);
+        return await ShareACardAsync(connection, null, referrerId, inviteeId);
+    }
+
+    // Payment's user ids are uuids in their canonical lowercase form; referral keeps the token's subject as given.
+    private static Task<bool> ShareACardAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string referrerId, string inviteeId) =>
+        connection.ExecuteScalarAsync<bool>("""
+            SELECT EXISTS (SELECT 1 FROM card_fingerprints a JOIN card_fingerprints b ON b.fingerprint = a.fingerprint
+                           WHERE a.user_id = lower(@referrerId) AND b.user_id = lower(@inviteeId))
+            """, new { referrerId, inviteeId }, tx);
+
     /// <summary>Ids of WAITING referrals whose first booking started at or before <paramref name="startedBy"/> and was not cancelled.</summary>
     public async Task<IReadOnlyList<Guid>> ListDueAsync(DateTime startedBy, int limit, CancellationToken cancellationToken)
     {
@@ -116,7 +137,8 @@ public sealed class ReferralsStore(ReferralStore store)
 
     /// <summary>
     /// Grants one referral's reward, once: under its row lock it must still be WAITING with an uncancelled first booking
-    /// that started by <paramref name="startedBy"/>; the referrer's reward counter (CHECK granted ≤ max_rewards) decides
+    /// that started by <paramref name="startedBy"/>; a card fingerprint shared by referrer and invitee refuses it
+    /// (REFERRAL_SHARED_PAYMENT_CARD); otherwise the referrer's reward counter (CHECK granted ≤ max_rewards) decides
     /// between GRANTED (two reward coupons) and REFUSED (REFERRAL_REWARD_CAP). Returns the new state, or null when nothing was due.
     /// </summary>
     public async Task<string?> GrantAsync(Guid id, DateTime startedBy, int maxRewards, Func<string, CouponRow> reward, DateTime now, CancellationToken cancellationToken)
@@ -131,6 +153,14 @@ public sealed class ReferralsStore(ReferralStore store)
                 FOR UPDATE OF r
                 """, new { id, startedBy }, tx);
             if (due is not { } d) return null;
+            // The shared-card rule first: a refused reward takes no place under the referrer's cap.
+            if (await ShareACardAsync(connection, tx, d.ReferrerId, d.InviteeId))
+            {
+                await connection.ExecuteAsync("UPDATE referrals SET reward_state = 'REFUSED', reward_reason = @reason, reward_time = @now WHERE id = @id",
+                    new { id, reason = ReferralReasons.SharedPaymentCard, now }, tx);
+                await tx.CommitAsync(cancellationToken);
+                return RewardStates.Refused;
+            }
             var counted = await connection.ExecuteAsync("""
                 INSERT INTO referrer_rewards (referrer_id, granted, max_rewards) VALUES (@ReferrerId, 1, @maxRewards)
                 ON CONFLICT (referrer_id) DO UPDATE SET granted = referrer_rewards.granted + 1

@@ -40,6 +40,9 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
     public IsolatedData Data { get; } = new(servers);
     public ManualClock Clock { get; } = new();
     public TestTokens Tokens { get; } = new();
+
+    /// <summary>The fingerprint key these tests configure (not the development default), so a test can recompute one.</summary>
+    public const string CardFingerprintKey = "payment-tests-card-fingerprint-key";
     public GrpcChannel Channel { get; private set; } = null!;
     public Payments.PaymentsClient Client { get; private set; } = null!;
     public SimulatedProvider Provider => (SimulatedProvider)_app.Services.GetRequiredService<IPaymentProvider>();
@@ -146,6 +149,7 @@ public class PaymentFixture(TestServers servers) : IAsyncLifetime
             ["ConnectionStrings:paymentdb"] = await Data.PostgresConnectionStringAsync(),
             ["ConnectionStrings:messaging"] = await Data.RabbitMqConnectionStringAsync(), // refund tasks consume from it
             ["Payment:MaintenanceInterval"] = "01:00:00",
+            ["Payment:CardFingerprintKey"] = CardFingerprintKey,
             ["Mesh:Auth:Keys:0:Kid"] = TestTokens.KeyId,
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
