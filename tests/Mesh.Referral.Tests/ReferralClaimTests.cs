@@ -121,4 +121,24 @@ public sealed class ReferralClaimTests(ReferralFixture fixture) : IClassFixture<
         var list = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Referral.ListReferralsAsync(new ListReferralsRequest { PageSize = 101 }, As(NewUser()), cancellationToken: Ct));
         Assert.Contains("page_size", Errors.Fields(list));
     }
+
+    [Fact]
+    public async Task A_claim_between_accounts_that_saved_the_same_card_is_refused()
+    {
+        var referrer = NewUser();
+        var code = await CodeOfAsync(referrer);
+        await fixture.SaveCardAsync(referrer, "4242 4242 4242 4242");
+        var invitee = await fixture.NewCustomerAsync(Mesh.Payment.Provider.TestCards.Visa);   // the same card
+        await fixture.CardsKnownAsync(referrer);
+        await fixture.CardsKnownAsync(invitee.Id);
+
+        var e = await RefusedClaimAsync(invitee.Id, code);
+        Assert.Equal((StatusCode.FailedPrecondition, "REFERRAL_SHARED_PAYMENT_CARD"), (e.StatusCode, Errors.Reason(e)));
+        Assert.Equal(0L, await fixture.ReferralScalarAsync<long>("SELECT count(*) FROM referrals WHERE invitee_id = @id", new { id = invitee.Id }));
+
+        // Another account with another card claims the same code.
+        var other = await fixture.NewCustomerAsync(Mesh.Payment.Provider.TestCards.Mastercard);
+        await fixture.CardsKnownAsync(other.Id);
+        await fixture.Referral.ClaimReferralAsync(new ClaimReferralRequest { Code = code }, As(other.Id), cancellationToken: Ct);
+    }
 }

@@ -1,6 +1,7 @@
 using Mesh.Booking.Tests.Bookings;
 using Mesh.Booking.Tests.Support;
 using Mesh.Booking.V1;
+using Mesh.Payment.Provider;
 using Mesh.Referral.Tests.Support;
 using Mesh.Referral.V1;
 using Mesh.Referral.Workers;
@@ -13,7 +14,7 @@ namespace Mesh.Referral.Tests;
 /// <summary>
 /// Rewards: both sides get a coupon once the invitee's first booking is confirmed and has started (no longer
 /// cancellable) — once, however often booking's event arrives; never when that booking was cancelled; never past the
-/// referrer's cap.
+/// referrer's cap; never when the invitee and the referrer have saved the same payment card.
 /// </summary>
 public sealed class RewardTests(ReferralFixture fixture) : IClassFixture<ReferralFixture>
 {
@@ -122,5 +123,70 @@ public sealed class RewardTests(ReferralFixture fixture) : IClassFixture<Referra
         var refused = Assert.Single(referrals, r => r.RewardState == RewardState.Refused);
         Assert.Equal("REFERRAL_REWARD_CAP", refused.RewardReason);
         Assert.Equal(ReferralFixture.MaxRewardsPerReferrer, (await fixture.Referral.ListCouponsAsync(new ListCouponsRequest(), fixture.Tokens.As(referrer, "customer"), cancellationToken: Ct)).Coupons.Count);
+    }
+
+    [Fact]
+    public async Task No_reward_when_the_invitee_and_the_referrer_share_a_payment_card()
+    {
+        // The claim comes first (nothing known yet); the referrer saves the invitee's card afterwards.
+        var (referrer, invitee) = await ClaimedAsync();
+        await fixture.SaveCardAsync(referrer, TestCards.Visa);
+        await fixture.CardsKnownAsync(referrer);
+        await fixture.CardsKnownAsync(invitee.Id);
+        var booking = await FirstBookingAsync(invitee);
+
+        PastTheStart(booking);
+        await fixture.Program.GrantDueAsync(Ct);
+
+        var referral = await ReferralOfAsync(referrer, invitee.Id);
+        Assert.Equal((RewardState.Refused, "REFERRAL_SHARED_PAYMENT_CARD"), (referral.RewardState, referral.RewardReason));
+        Assert.Equal(("", ""), (referral.ReferrerCouponCode, referral.InviteeCouponCode));
+        Assert.Empty((await fixture.Referral.ListCouponsAsync(new ListCouponsRequest(), fixture.Tokens.As(referrer, "customer"), cancellationToken: Ct)).Coupons);
+        Assert.Empty((await fixture.Referral.ListCouponsAsync(new ListCouponsRequest(), invitee.Bearer, cancellationToken: Ct)).Coupons);
+        // A refused reward takes no place under the referrer's cap.
+        Assert.Equal(0L, await fixture.ReferralScalarAsync<long>("SELECT count(*) FROM referrer_rewards WHERE referrer_id = @referrer AND granted > 0", new { referrer }));
+    }
+
+    [Fact]
+    public async Task A_different_card_is_still_rewarded_and_a_card_shared_after_the_grant_does_not_take_it_back()
+    {
+        var (referrer, invitee) = await ClaimedAsync();   // the invitee saved the Visa card
+        await fixture.SaveCardAsync(referrer, TestCards.Mastercard);
+        await fixture.CardsKnownAsync(referrer);
+        await fixture.CardsKnownAsync(invitee.Id);
+        var booking = await FirstBookingAsync(invitee);
+
+        PastTheStart(booking);
+        await fixture.Program.GrantDueAsync(Ct);
+        var referral = await ReferralOfAsync(referrer, invitee.Id);
+        Assert.Equal((RewardState.Granted, ""), (referral.RewardState, referral.RewardReason));
+        Assert.Single((await fixture.Referral.ListCouponsAsync(new ListCouponsRequest(), invitee.Bearer, cancellationToken: Ct)).Coupons);
+
+        // Learnt after the grant (ADR 0009): the coupons are out and may be spent; the grant stands.
+        await fixture.SaveCardAsync(referrer, TestCards.Visa);
+        await fixture.CardsKnownAsync(referrer, cards: 2);
+        await fixture.Program.GrantDueAsync(Ct);
+        Assert.Equal(RewardState.Granted, (await ReferralOfAsync(referrer, invitee.Id)).RewardState);
+    }
+
+    [Fact]
+    public async Task A_card_fingerprint_delivered_twice_is_kept_once()
+    {
+        var user = Guid.NewGuid();
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var body = new { PaymentMethodId = Guid.CreateVersion7(), UserId = user, CardFingerprint = fingerprint };
+        // Twice under different message ids (a republished event the inbox cannot recognise); the same id twice is
+        // the inbox's own dedupe (ServiceDefaults tests).
+        for (var i = 0; i < 2; i++)
+        {
+            await using var connection = new NpgsqlConnection(fixture.ReferralDb);
+            await connection.OpenAsync(Ct);
+            await using var tx = await connection.BeginTransactionAsync(Ct);
+            var again = OutboxMessage.Json("payment_method.saved", body);
+            await PaymentEventsConsumer.ApplyAsync(new InboxMessage(again.Id, again.Type, again.Body, 1), tx, fixture.Clock.GetUtcNow().UtcDateTime);
+            await tx.CommitAsync(Ct);
+        }
+        Assert.Equal(1L, await fixture.ReferralScalarAsync<long>("SELECT count(*) FROM card_fingerprints WHERE user_id = @user AND fingerprint = @fingerprint",
+            new { user = user.ToString(), fingerprint }));
     }
 }

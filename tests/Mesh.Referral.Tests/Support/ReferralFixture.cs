@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dapper;
 using Grpc.Net.Client;
+using Mesh.Booking.Tests.Bookings;
 using Mesh.Booking.Tests.Support;
 using Mesh.Booking.V1;
 using Mesh.Gateway.Policy;
@@ -88,12 +89,23 @@ public class ReferralFixture : IAsyncLifetime
     public async Task<Customer> NewCustomerAsync(string card = Mesh.Payment.Provider.TestCards.Visa)
     {
         var id = Guid.NewGuid().ToString();
+        return new Customer(id, await SaveCardAsync(id, card), Tokens, ["customer"]);
+    }
+
+    /// <summary>Saves a card for <paramref name="userId"/> at payment (which announces its fingerprint); returns its id.</summary>
+    public async Task<string> SaveCardAsync(string userId, string card)
+    {
         var method = await Payment.CreatePaymentMethodAsync(new CreatePaymentMethodRequest
         {
             CardNumber = card, ExpMonth = 12, ExpYear = DateTime.UtcNow.Year + 2, Cvc = "123",
-        }, Tokens.As(id, "customer"), cancellationToken: TestContext.Current.CancellationToken);
-        return new Customer(id, method.Id, Tokens, ["customer"]);
+        }, Tokens.As(userId, "customer"), cancellationToken: TestContext.Current.CancellationToken);
+        return method.Id;
     }
+
+    /// <summary>Waits until payment_method.saved of <paramref name="userId"/>'s cards has reached referral (card_fingerprints).</summary>
+    public Task CardsKnownAsync(string userId, int cards = 1) =>
+        Eventually.UntilAsync(() => ReferralScalarAsync<long>("SELECT count(*) FROM card_fingerprints WHERE user_id = @userId", new { userId }),
+            n => n >= cards, "payment_method.saved to reach referral");
 
     public async ValueTask InitializeAsync()
     {
