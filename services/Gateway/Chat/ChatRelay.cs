@@ -18,6 +18,7 @@ public sealed class ChatRelay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _pump = Task.CompletedTask;
     private volatile bool _ended;
+    private volatile bool _leaving; // the client left: the end of the stream is not news to it
 
     private ChatRelay(string ticketId, AsyncDuplexStreamingCall<ChatEvent, ChatEvent> call)
     {
@@ -89,7 +90,7 @@ public sealed class ChatRelay : IAsyncDisposable
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && _stop.IsCancellationRequested) { return; }
         catch (RpcException e) { (code, message) = (ChatErrors.CodeName(e.StatusCode), e.Status.Detail); }
         finally { _ended = true; }
-        if (!_stop.IsCancellationRequested)
+        if (!_leaving)
             await caller.SendAsync(ChatHubEvents.Ended, new ChatEnded(TicketId, code, message), CancellationToken.None);
     }
 
@@ -107,6 +108,7 @@ public sealed class ChatRelay : IAsyncDisposable
     /// <summary>Leaves: completes the request stream (the service ends the call), then stops relaying.</summary>
     public async ValueTask DisposeAsync()
     {
+        _leaving = true;
         await _writes.WaitAsync();
         try
         {
