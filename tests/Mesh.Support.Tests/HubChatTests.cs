@@ -131,6 +131,27 @@ public sealed class HubChatTests(SupportFixture fixture) : IClassFixture<Support
         Assert.Equal(1, await fixture.CountAsync("SELECT count(*) FROM ticket_messages WHERE ticket_id = @ticketId", new { ticketId }));
     }
 
+    [Fact]
+    public async Task A_stream_the_support_service_ends_is_announced_and_must_be_joined_again()
+    {
+        var owner = fixture.Customer();
+        var ticketId = Guid.Parse((await TicketSteps.OpenAsync(fixture, owner)).Id);
+        await using var chat = await HubChat.ConnectAsync(fixture.GatewayAddress, owner);
+        await chat.JoinAsync(ticketId);
+
+        // An oversize message: support ends the stream with INVALID_ARGUMENT, stores nothing, and the browser is told.
+        await chat.SendUnacknowledgedAsync("big", new string('x', Mesh.Support.Chat.Conversation.MaxBody + 1));
+        var ended = Assert.IsType<ChatEnded>(await chat.NextSignalAsync());
+        Assert.Equal((ticketId.ToString(), "INVALID_ARGUMENT"), (ended.TicketId, ended.Code));
+        var e = await Assert.ThrowsAsync<HubException>(() => chat.SendUnacknowledgedAsync("2", "still there?"));
+        Assert.Contains("FAILED_PRECONDITION", e.Message);
+        Assert.Equal(0, await fixture.CountAsync("SELECT count(*) FROM ticket_messages WHERE ticket_id = @ticketId AND client_message_id = 'big'", new { ticketId }));
+
+        await chat.JoinAsync(ticketId, chat.LastSequence);
+        await chat.SendAsync("3", "joined again");
+        await chat.WaitForAsync("joined again");
+    }
+
     /// <summary>Polls a condition that cleanup on another thread makes true (a 60 s hang guard, not a timing assertion).</summary>
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
