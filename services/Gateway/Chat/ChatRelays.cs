@@ -14,6 +14,7 @@ public sealed class ChatRelays(SupportClient support, IHubContext<SupportChatHub
 
     public int Open => _relays.Count;
 
+    /// <param name="cancellationToken">The connection's ConnectionAborted.</param>
     public async Task JoinAsync(string connectionId, string token, string ticketId, long afterSequence, CancellationToken cancellationToken)
     {
         await LeaveAsync(connectionId);
@@ -23,6 +24,8 @@ public sealed class ChatRelays(SupportClient support, IHubContext<SupportChatHub
             await relay.DisposeAsync(); // hub calls of one connection run one at a time, so this is a bug, not a race
             throw new InvalidOperationException($"Connection {connectionId} joined twice at once.");
         }
+        // The connection went away while joining: its disconnect may have run before the relay was added.
+        if (cancellationToken.IsCancellationRequested) await LeaveAsync(connectionId);
     }
 
     public ChatRelay Get(string connectionId) =>
