@@ -95,7 +95,8 @@ public static class GatewayExtensions
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .WithOrigins([.. options.CorsOrigins])
             .AllowAnyMethod()
-            .WithHeaders("authorization", "content-type", "accept", RequestChecksMiddleware.IdempotencyKeyHeader, RequestIdMiddleware.Header)
+            .WithHeaders("authorization", "content-type", "accept", RequestChecksMiddleware.IdempotencyKeyHeader, RequestIdMiddleware.Header,
+                "x-requested-with", "x-signalr-user-agent") // what the SignalR browser client sends to the chat hub
             .WithExposedHeaders(RequestIdMiddleware.Header, "Retry-After", "WWW-Authenticate")));
 
         // What is there: one merged OpenAPI document, and /health with one check per fronted service.

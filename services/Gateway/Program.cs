@@ -1,5 +1,5 @@
 // The REST edge: YARP in front of the services' own REST; every route comes from the google.api.http rules of the
-// services registered below.
+// services registered below. Plus one hub for browsers: support chat (Chat/).
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGateway(services =>
@@ -13,7 +13,9 @@ builder.AddGateway(services =>
     services.Add(Mesh.Support.V1.Support.Descriptor, "support");
     services.Add(Mesh.Rating.V1.Rating.Descriptor, "rating");
 });
+builder.AddSupportChat(); // browsers' support chat: a SignalR hub at /v1/support/chat over the support service's Chat stream
 
 var app = builder.Build();
 app.MapGateway();
+app.MapSupportChat();
 app.Run();

@@ -6,6 +6,9 @@ namespace Mesh.Support;
 
 public sealed partial class SupportApi
 {
+    /// <summary>Response header of an accepted Chat join (its value: the ticket id); see the Chat rpc in support.proto.</summary>
+    public const string JoinedHeader = "mesh-chat-joined";
+
     /// <summary>
     /// Live chat: the first event must be the join; it is checked (the ticket exists and is the caller's, or the caller
     /// is its agent or an admin; it is not closed) before anything is streamed. The rest is ChatSession.
@@ -23,6 +26,9 @@ public sealed partial class SupportApi
         if (ticket is null) throw SupportErrors.TicketNotFound();
         Conversation.RequireParticipant(caller, ticket);
         if (ticket.Status == TicketStatuses.Closed) throw SupportErrors.Closed(ticket);
+        // The join is accepted: response headers now, marked, so a client (the edge's chat hub) knows it before any
+        // event; a refusal above is a trailers-only response instead.
+        await context.WriteResponseHeadersAsync(new Metadata { { JoinedHeader, ticket.Id.ToString() } });
         var session = new ChatSession(store, conversation, fanout, caller, ticket.Id, responseStream);
         await session.RunAsync(join.Join.AfterSequence, requestStream, context.CancellationToken);
     }

@@ -9,8 +9,8 @@ namespace Mesh.Support.Tests;
 
 /// <summary>
 /// A customer sees only their own tickets — over REST through the edge, over gRPC and on the chat stream; another
-/// customer's ticket is NOT_FOUND (its existence is not told) and nothing is written. Staff see all; chat is between
-/// the ticket's customer and its assigned agent.
+/// customer's ticket is NOT_FOUND (its existence is not told) and nothing is written; the same through the edge's
+/// chat hub for browsers. Staff see all; chat is between the ticket's customer and its assigned agent.
 /// </summary>
 public sealed class OwnershipTests(SupportFixture fixture) : IClassFixture<SupportFixture>
 {
@@ -103,6 +103,36 @@ public sealed class OwnershipTests(SupportFixture fixture) : IClassFixture<Suppo
         var read = await customerChat.NextSignalAsync();
         Assert.Equal((agent.Id.ToString(), 1L), (read.Read.ReaderId, read.Read.Sequence));
         Assert.Equal(1, await fixture.CountAsync("SELECT count(*) FROM ticket_reads WHERE ticket_id = @ticketId AND reader_id = @id AND sequence = 1", new { ticketId, id = agent.Id }));
+    }
+
+    [Fact]
+    public async Task Another_customer_cannot_join_through_the_hub_and_nothing_is_joined()
+    {
+        var owner = fixture.Customer();
+        var other = fixture.Customer();
+        var agent = fixture.Agent();
+        var otherAgent = fixture.Agent();
+        var ticketId = Guid.Parse((await TicketSteps.OpenAssignedAsync(fixture, owner, agent)).Id);
+        var relays = fixture.GatewayServices.GetRequiredService<Mesh.Gateway.Chat.ChatRelays>();
+
+        await using var intruder = await HubChat.ConnectAsync(fixture.GatewayAddress, other);
+        var e = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => intruder.JoinAsync(ticketId));
+        Assert.StartsWith("NOT_FOUND", e.Message.Split("HubException: ")[^1]);
+        Assert.Equal(0, relays.Open);
+        // Nothing joined: sending is refused, nothing is stored, and the owner's messages do not reach the intruder.
+        e = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => intruder.SendUnacknowledgedAsync("x1", "mine now"));
+        Assert.Contains("FAILED_PRECONDITION", e.Message);
+
+        await using var wrongAgent = await HubChat.ConnectAsync(fixture.GatewayAddress, otherAgent);
+        e = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => wrongAgent.JoinAsync(ticketId));
+        Assert.Contains("PERMISSION_DENIED (NOT_ASSIGNEE)", e.Message);
+
+        await using var customer = await HubChat.ConnectAsync(fixture.GatewayAddress, owner);
+        await customer.JoinAsync(ticketId);
+        await customer.SendAsync("1", "only for my agent");
+        await customer.WaitForAsync("only for my agent");
+        Assert.Empty(intruder.Messages);
+        Assert.Equal(1, await fixture.CountAsync("SELECT count(*) FROM ticket_messages WHERE ticket_id = @ticketId", new { ticketId }));
     }
 
     [Fact]

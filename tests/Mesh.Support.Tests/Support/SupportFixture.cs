@@ -23,11 +23,13 @@ public sealed class TestCaller(Guid id, string[] roles, TestTokens tokens)
 
 /// <summary>
 /// Two replicas of the support service on one database (the test class's own), on a clock the tests move, with the
-/// real gateway in front of replica A for the REST routes. Tests may stop and start replicas.
+/// real gateway in front of replica A for the REST routes and the chat hub, and a second edge replica (gateway B, with
+/// the SignalR Redis backplane on the test Redis) whose hub reaches replica B. Tests may stop and start replicas.
 /// </summary>
 public sealed class SupportFixture(TestServers servers) : IAsyncLifetime
 {
     private WebApplication? _gateway;
+    private WebApplication? _gatewayB;
 
     public IsolatedData Data { get; } = new(servers);
     public ManualClock Clock { get; } = new();
@@ -35,6 +37,10 @@ public sealed class SupportFixture(TestServers servers) : IAsyncLifetime
     public SupportReplica A { get; private set; } = null!;
     public SupportReplica B { get; private set; } = null!;
     public Uri GatewayAddress { get; private set; } = null!;
+    /// <summary>The second edge replica: its chat hub opens its streams at replica B (as started by the fixture).</summary>
+    public Uri GatewayBAddress { get; private set; } = null!;
+    public IServiceProvider GatewayServices => _gateway!.Services;
+    public IServiceProvider GatewayBServices => _gatewayB!.Services;
     public SupportClient Client => A.Client;
     /// <summary>The database the replicas share, for the tests' own reads (independent of any replica).</summary>
     public NpgsqlDataSource Database { get; private set; } = null!;
@@ -58,7 +64,8 @@ public sealed class SupportFixture(TestServers servers) : IAsyncLifetime
         Database = NpgsqlDataSource.Create(await Data.PostgresConnectionStringAsync());
         A = await StartReplicaAsync();
         B = await StartReplicaAsync();
-        await StartGatewayAsync();
+        (_gateway, GatewayAddress) = await StartGatewayAsync(A, redis: null);
+        (_gatewayB, GatewayBAddress) = await StartGatewayAsync(B, await Data.RedisConnectionStringAsync());
     }
 
     public async Task<SupportReplica> StartReplicaAsync() =>
@@ -84,7 +91,7 @@ public sealed class SupportFixture(TestServers servers) : IAsyncLifetime
         return await connection.ExecuteScalarAsync<long>(sql, args);
     }
 
-    private async Task StartGatewayAsync()
+    private async Task<(WebApplication, Uri)> StartGatewayAsync(SupportReplica replica, string? redis)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -94,22 +101,27 @@ public sealed class SupportFixture(TestServers servers) : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [GatewayExtensions.PortKey] = "0",
-            ["services:support:http:0"] = A.HttpAddress.ToString(),
+            ["services:support:http:0"] = replica.HttpAddress.ToString(),
+            ["services:support:grpc:0"] = replica.GrpcAddress.ToString(),
+            ["ConnectionStrings:cache"] = redis,
             ["Gateway:Auth:Keys:0:Kid"] = TestTokens.KeyId,
             ["Gateway:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddGateway(services => services.Add(V1.Support.Descriptor, "support"));
-        _gateway = builder.Build();
-        _gateway.MapGateway();
-        await _gateway.StartAsync(TestContext.Current.CancellationToken);
-        GatewayAddress = new Uri(_gateway.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+        builder.AddSupportChat();
+        var gateway = builder.Build();
+        gateway.MapGateway();
+        gateway.MapSupportChat();
+        await gateway.StartAsync(TestContext.Current.CancellationToken);
+        return (gateway, new Uri(gateway.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First()));
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_gateway is not null) await _gateway.DisposeAsync();
+        if (_gatewayB is not null) await _gatewayB.DisposeAsync();
         await A.DisposeAsync();
         await B.DisposeAsync();
         if (Database is not null) await Database.DisposeAsync();

@@ -28,6 +28,7 @@ public sealed class SupportReplica : IAsyncDisposable
     public GrpcChannel Channel { get; }
     public SupportClient Client { get; }
     public IServiceProvider Services => _app.Services;
+    public Uri GrpcAddress => _app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress;
     public Uri HttpAddress => _app.Services.GetRequiredService<ServiceEndpoints>().HttpAddress;
     public NpgsqlDataSource Database => _app.Services.GetRequiredService<NpgsqlDataSource>();
 
