@@ -20,13 +20,13 @@ public sealed class CitySections(Analytics.V1.Analytics.AnalyticsClient analytic
 
     /// <summary>
     /// The city's shows most recently added to the catalog: its ids are time-ordered (UUID v7), so the newest show has
-    /// the greatest id. Among the upcoming shows of one catalog page (the soonest 100).
+    /// the greatest id (as text: the timestamp leads). Among the upcoming shows of one catalog page (the soonest 100).
     /// </summary>
     public async Task<List<FeedItem>?> NewInCityAsync(string city, DateTime now, CancellationToken cancellationToken)
     {
         var answer = await upstream.TryAsync("catalog.ListShows", async () => await catalog.ListShowsAsync(
             new ListShowsRequest { City = city, From = Timestamp.FromDateTime(now), PageSize = 100 }, upstream.Options(null, cancellationToken)), cancellationToken);
-        return answer?.Shows.Where(s => s.Status != ShowStatus.Cancelled).OrderByDescending(s => Guid.TryParse(s.Id, out var id) ? id : Guid.Empty)
+        return answer?.Shows.Where(s => s.Status != ShowStatus.Cancelled).OrderByDescending(s => s.Id.ToLowerInvariant(), StringComparer.Ordinal)
             .Take(options.SectionLimit)
             .Select(s => new FeedItem { Item = $"shows/{s.Id}", Title = s.Event?.Title ?? "", CityId = s.CityId, StartTime = s.StartTime })
             .ToList();

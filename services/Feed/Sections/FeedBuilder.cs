@@ -23,6 +23,13 @@ public sealed class FeedBuilder(CitySections city, Suggester suggester, TimeProv
         var fresh = city.NewInCityAsync(cityId, now, cancellationToken);
         var topRated = city.TopRatedAsync(cityId, cancellationToken);
 
+        // A booking booking knows of but feeddb has not seen yet (its event still on the way) is not suggested either.
+        if (await upcoming is { } booked && await suggested is { } suggestions)
+        {
+            var items = booked.Select(b => b.Item).ToHashSet(StringComparer.Ordinal);
+            suggestions.RemoveAll(s => items.Contains(s.Item));
+        }
+
         var feed = new FeedPage { City = cityId, Personal = viewer is not null, GenerateTime = Timestamp.FromDateTime(now) };
         foreach (var (name, section) in new[]
                  {

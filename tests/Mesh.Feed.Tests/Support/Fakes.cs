@@ -18,10 +18,15 @@ public sealed class FakeCatalog : Catalog.V1.Catalog.CatalogBase
     private readonly ConcurrentDictionary<string, Show> _shows = new();
     private readonly ConcurrentDictionary<string, bool> _soldOut = new();
     private readonly ConcurrentDictionary<string, BookableService> _services = new();
+    private readonly DateTimeOffset _epoch = DateTimeOffset.UtcNow;
+    private long _created;
+
+    /// <summary>A v7 id a millisecond after the previous one: creation order is id order, as in the catalog (ids made in one millisecond are not ordered).</summary>
+    private string NextId() => Guid.CreateVersion7(_epoch.AddMilliseconds(Interlocked.Increment(ref _created))).ToString();
 
     public string AddEvent(string title, params string[] genres)
     {
-        var e = new Event { Id = Guid.CreateVersion7().ToString(), Kind = "movie", Title = title, Genres = { genres } };
+        var e = new Event { Id = NextId(), Kind = "movie", Title = title, Genres = { genres } };
         _events[e.Id] = e;
         return e.Id;
     }
@@ -32,7 +37,7 @@ public sealed class FakeCatalog : Catalog.V1.Catalog.CatalogBase
         var start = DateTime.UtcNow.Date.AddDays(days).AddHours(20);
         var show = new Show
         {
-            Id = Guid.CreateVersion7().ToString(), EventId = eventId, VenueId = venueId ?? $"venue-{city}", VenueName = "Hall", CityId = city, Currency = "EUR",
+            Id = NextId(), EventId = eventId, VenueId = venueId ?? $"venue-{city}", VenueName = "Hall", CityId = city, Currency = "EUR",
             Status = ShowStatus.Scheduled, StartTime = Timestamp.FromDateTime(start), EndTime = Timestamp.FromDateTime(start.AddHours(2)), Event = _events[eventId],
         };
         _shows[show.Id] = show;
@@ -44,7 +49,7 @@ public sealed class FakeCatalog : Catalog.V1.Catalog.CatalogBase
 
     public string AddService(string city, string category, string name = "Yoga class")
     {
-        var service = new BookableService { Id = Guid.CreateVersion7().ToString(), VenueId = $"venue-{city}", CityId = city, Name = name, Category = category, Capacity = 10 };
+        var service = new BookableService { Id = NextId(), VenueId = $"venue-{city}", CityId = city, Name = name, Category = category, Capacity = 10 };
         _services[service.Id] = service;
         return service.Id;
     }
