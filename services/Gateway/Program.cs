@@ -12,6 +12,8 @@ builder.AddGateway(services =>
     services.Add(Mesh.Referral.V1.Referrals.Descriptor, "referral");
     services.Add(Mesh.Support.V1.Support.Descriptor, "support");
     services.Add(Mesh.Rating.V1.Rating.Descriptor, "rating");
+    services.Add(Mesh.Ads.V1.Ads.Descriptor, "ads");
+    services.Add(Mesh.Feed.V1.Feed.Descriptor, "feed");
 });
 builder.AddSupportChat(); // browsers' support chat: a SignalR hub at /v1/support/chat over the support service's Chat stream
 

@@ -21,9 +21,9 @@ public sealed class AuthorizationGraphTests
 
         Assert.Empty(AuthorizationGraph.Differences(expected, actual));
         // The graph is not trivially empty: booking is called by the catalog, the edge, referral (ValidateCoupon's holds),
-        // rating (verified purchases) and support (the back office), PostgreSQL by every service with a database.
-        Assert.Equal(["cluster.local/ns/mesh/sa/catalog", "cluster.local/ns/mesh/sa/gateway", "cluster.local/ns/mesh/sa/rating", "cluster.local/ns/mesh/sa/referral", "cluster.local/ns/mesh/sa/support"], expected["booking"]);
-        Assert.Equal(7, expected["postgres"].Count);
+        // rating (verified purchases), support (the back office) and feed (upcoming bookings), PostgreSQL by every service with a database.
+        Assert.Equal(["cluster.local/ns/mesh/sa/catalog", "cluster.local/ns/mesh/sa/feed", "cluster.local/ns/mesh/sa/gateway", "cluster.local/ns/mesh/sa/rating", "cluster.local/ns/mesh/sa/referral", "cluster.local/ns/mesh/sa/support"], expected["booking"]);
+        Assert.Equal(9, expected["postgres"].Count);
     }
 
     [Fact]

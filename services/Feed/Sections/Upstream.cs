@@ -17,7 +17,7 @@ public sealed class Upstream(FeedOptions options, ILogger<Upstream> logger)
         {
             return await call();
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or InvalidOperationException or HttpRequestException or OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Feed upstream {What} failed: {Error}", what, e is RpcException r ? $"{r.StatusCode} {r.Status.Detail}" : e.Message);
             return null;
