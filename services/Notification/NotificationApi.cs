@@ -39,27 +39,30 @@ public sealed partial class NotificationApi(InboxStore inbox, InboxFanout fanout
     }
 
     /// <summary>
-    /// Subscribes before reading where the inbox stands, so nothing committed in between is missed; then on every
-    /// wake-up sends what arrived after the last notification sent, in arrival order.
+    /// Subscribes before reading where the inbox stands, so nothing committed in between is missed; says so with the
+    /// first event (the unread count), then on every wake-up sends what arrived after the last notification sent, in
+    /// arrival order. (The first event also opens the response at once, over REST too, where headers alone would wait
+    /// in the pipe.)
     /// </summary>
-    public override async Task Stream(StreamNotificationsRequest request, IServerStreamWriter<V1.Notification> responseStream, ServerCallContext context)
+    public override async Task Stream(StreamNotificationsRequest request, IServerStreamWriter<NotificationStreamEvent> responseStream, ServerCallContext context)
     {
         var caller = NotificationCaller.From(context);
         var cancellationToken = context.CancellationToken;
         using var subscription = fanout.Subscribe(caller.Id);
         var last = await inbox.LastSeqAsync(caller.Id, cancellationToken);
-        await context.WriteResponseHeadersAsync([]); // the stream is open: a client may now expect what arrives
         try
         {
+            await responseStream.WriteAsync(new NotificationStreamEvent { UnreadCount = await inbox.UnreadCountAsync(caller.Id, cancellationToken) }, cancellationToken);
             while (await subscription.WaitAsync(cancellationToken))
             {
                 IReadOnlyList<NotificationRow> fresh;
                 do
                 {
                     fresh = await inbox.ReadAfterAsync(caller.Id, last, cancellationToken);
+                    var unread = fresh.Count > 0 ? await inbox.UnreadCountAsync(caller.Id, cancellationToken) : 0;
                     foreach (var row in fresh)
                     {
-                        await responseStream.WriteAsync(row.ToProto(), cancellationToken);
+                        await responseStream.WriteAsync(new NotificationStreamEvent { Notification = row.ToProto(), UnreadCount = unread }, cancellationToken);
                         last = row.Seq;
                     }
                 } while (fresh.Count > 0);

@@ -98,6 +98,12 @@ public sealed class InboxStore(NpgsqlDataSource db)
         return await connection.ExecuteAsync("UPDATE notifications SET read_time = @now WHERE user_id = @userId AND read_time IS NULL", new { userId, now = now.UtcDateTime });
     }
 
+    public async Task<long> UnreadCountAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await UnreadAsync(connection, userId);
+    }
+
     private static Task<long> UnreadAsync(NpgsqlConnection connection, Guid userId) =>
         connection.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications WHERE user_id = @userId AND read_time IS NULL", new { userId });
 }
