@@ -7,7 +7,7 @@ namespace Mesh.Notification.Preferences;
 /// <summary>The preferences table: read (defaults when the user never saved any) and written whole.</summary>
 public sealed class PreferenceStore(NpgsqlDataSource db)
 {
-    private const string Columns = "user_id, channels::text AS channels, quiet_start, quiet_end, time_zone, unsubscribed, locale, email, phone, home_city_id, update_time";
+    private const string Columns = "user_id AS UserId, channels::text AS Channels, quiet_start AS QuietStart, quiet_end AS QuietEnd, time_zone AS TimeZone, unsubscribed, locale, email, phone, home_city_id AS HomeCityId, update_time AS UpdateTime";
 
     public async Task<UserPreferences> GetAsync(Guid userId, CancellationToken cancellationToken)
     {
@@ -42,24 +42,24 @@ public sealed class PreferenceStore(NpgsqlDataSource db)
 
     private sealed class Row
     {
-        public Guid User_Id { get; set; }
+        public Guid UserId { get; set; }
         public string Channels { get; set; } = "{}";
-        public TimeSpan? Quiet_Start { get; set; }
-        public TimeSpan? Quiet_End { get; set; }
-        public string Time_Zone { get; set; } = "UTC";
+        public TimeSpan? QuietStart { get; set; }
+        public TimeSpan? QuietEnd { get; set; }
+        public string TimeZone { get; set; } = "UTC";
         public bool Unsubscribed { get; set; }
         public string Locale { get; set; } = "en";
         public string? Email { get; set; }
         public string? Phone { get; set; }
-        public string? Home_City_Id { get; set; }
-        public DateTime Update_Time { get; set; }
+        public string? HomeCityId { get; set; }
+        public DateTime UpdateTime { get; set; }
 
         public UserPreferences ToPreferences()
         {
             var channels = JsonSerializer.Deserialize<Dictionary<string, ChoiceJson>>(Channels) ?? [];
-            return new UserPreferences(User_Id, channels.ToDictionary(c => c.Key, c => new ChannelChoice(c.Value.email, c.Value.sms)),
-                Quiet_Start is { } s ? TimeOnly.FromTimeSpan(s) : null, Quiet_End is { } e ? TimeOnly.FromTimeSpan(e) : null,
-                Time_Zone, Unsubscribed, Locale, Email, Phone, Home_City_Id, new DateTimeOffset(DateTime.SpecifyKind(Update_Time, DateTimeKind.Utc)));
+            return new UserPreferences(UserId, channels.ToDictionary(c => c.Key, c => new ChannelChoice(c.Value.email, c.Value.sms)),
+                QuietStart is { } s ? TimeOnly.FromTimeSpan(s) : null, QuietEnd is { } e ? TimeOnly.FromTimeSpan(e) : null,
+                TimeZone, Unsubscribed, Locale, Email, Phone, HomeCityId, new DateTimeOffset(DateTime.SpecifyKind(UpdateTime, DateTimeKind.Utc)));
         }
     }
 

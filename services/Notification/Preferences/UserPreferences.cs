@@ -49,11 +49,3 @@ public sealed record UserPreferences(
         return new DateTimeOffset(endLocal, zone.GetUtcOffset(endLocal)).ToUniversalTime();
     }
 }
-
-/// <summary>The channel names of deliveries (deliveries.channel).</summary>
-public static class DeliveryChannels
-{
-    public const string Email = "email";
-    public const string Sms = "sms";
-    public static readonly string[] All = [Email, Sms];
-}
