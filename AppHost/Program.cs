@@ -129,6 +129,19 @@ gateway.WithReference(feed);
 // the feed's analytics client finds no address and those sections are reported missing. At merge:
 // feed.WithReference(analytics);
 
+// Notification: what users should hear about — booking, payment, subscription, referral and support events, reminders,
+// "new show in your city" broadcasts — into an inbox in notificationdb (live over Stream, SSE at the edge), and email
+// and SMS through a provider boundary (the sandbox provider records, never sends). It only consumes: mesh.events on
+// two queues (single-user events; broadcast batches, its own work queue through its own outbox), so it references
+// no other service but users (the JWKS). Replicas share the work (SKIP LOCKED) and wake each other's live streams
+// with LISTEN/NOTIFY.
+var notificationDb = addDatabase("notificationdb");
+var notification = builder.AddProject<Projects.Mesh_Notification>("notification").WithServiceEndpoints()
+    .WithReplicas(builder.Configuration.GetValue("Mesh:Replicas:notification", 1))
+    .WithReference(notificationDb).WithReference(messaging).WithReference(users)
+    .WaitFor(notificationDb).WaitFor(messaging);
+gateway.WithReference(notification);
+
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.
 builder.PrintStartupSummary();

@@ -209,7 +209,7 @@ public sealed partial class CatalogApi(CatalogStore store, CatalogCache cache, I
             StartTime = start, EndTime = start.AddMinutes(ev.DurationMinutes), Currency = show.Currency,
             MinPriceMinor = prices.Min(p => p.PriceMinor), MaxPriceMinor = prices.Max(p => p.PriceMinor), Status = "scheduled",
         };
-        switch (await store.CreateShowAsync(row, prices))
+        switch (await store.CreateShowAsync(row, prices, ev.Title))
         {
             case CreateShowOutcome.Overlaps:
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, "Another show is scheduled on this screen at that time."));

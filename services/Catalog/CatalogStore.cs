@@ -206,7 +206,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource db, ChangeOutbox chang
     /// Inserts a show and its prices in one transaction. The database decides overlaps (exclusion constraint) and
     /// the future-start rule (trigger), so concurrent writers cannot both win.
     /// </summary>
-    public async Task<CreateShowOutcome> CreateShowAsync(ShowRow show, IReadOnlyList<PriceRow> prices)
+    public async Task<CreateShowOutcome> CreateShowAsync(ShowRow show, IReadOnlyList<PriceRow> prices, string eventTitle = "")
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -219,6 +219,8 @@ public sealed partial class CatalogStore(NpgsqlDataSource db, ChangeOutbox chang
             await connection.ExecuteAsync("INSERT INTO show_prices (show_id, category, price_minor) VALUES (@ShowId, @Category, @PriceMinor)",
                 prices.Select(p => new { ShowId = show.Id, p.Category, p.PriceMinor }), transaction);
             await changes.AddAsync(transaction, CatalogChanged.OfShow(show.Id));
+            await changes.AddAsync(transaction, new ShowCreated(show.Id, show.EventId, show.VenueId, show.CityId,
+                DateTime.SpecifyKind(show.StartTime, DateTimeKind.Utc), eventTitle));
             await transaction.CommitAsync();
             return CreateShowOutcome.Created;
         }

@@ -14,6 +14,7 @@ builder.AddGateway(services =>
     services.Add(Mesh.Rating.V1.Rating.Descriptor, "rating");
     services.Add(Mesh.Ads.V1.Ads.Descriptor, "ads");
     services.Add(Mesh.Feed.V1.Feed.Descriptor, "feed");
+    services.Add(Mesh.Notification.V1.Notifications.Descriptor, "notification");
 });
 builder.AddSupportChat(); // browsers' support chat: a SignalR hub at /v1/support/chat over the support service's Chat stream
 

@@ -15,6 +15,8 @@
 //                               (run-rating.sh: GET /v1/{item}/rating cached vs uncached, same run)
 //   Mesh.Benchmarks feed-load [--seconds S] [--warmup S] [--rounds R] [--concurrency C] [--work DIR]
 //                               (run-feed.sh: GetFeed cached vs uncached with C signed-in users, then SelectAds p99)
+//   Mesh.Benchmarks notification-broadcast [--users N] [--batch B] [--interval MS] [--work DIR]
+//                               (run-notification.sh: broadcast notifications/s into the inbox, single-event latency during it)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
 using Mesh.Benchmarks.Edge;
@@ -34,11 +36,12 @@ return args.FirstOrDefault() switch
     "support-chat" => await Mesh.Benchmarks.Support.ChatLoad.RunAsync(Mesh.Benchmarks.Support.ChatLoad.Options.Parse(args[1..])),
     "rating-load" => await RatingLoad.RunAsync(args[1..]),
     "feed-load" => await Mesh.Benchmarks.Feed.FeedLoad.RunAsync(args[1..]),
+    "notification-broadcast" => await Mesh.Benchmarks.Notification.BroadcastLoad.RunAsync(Mesh.Benchmarks.Notification.BroadcastLoad.Options.Parse(args[1..])),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|rating-load|feed-load|support-chat … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|rating-load|feed-load|support-chat|notification-broadcast … (see Program.cs)");
     return 2;
 }

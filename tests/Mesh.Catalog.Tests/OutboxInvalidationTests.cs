@@ -64,6 +64,22 @@ public sealed class OutboxInvalidationTests(OutboxInvalidationTests.WithBroker f
     }
 
     [Fact]
+    public async Task A_new_show_is_announced_with_its_city_in_the_same_transaction()
+    {
+        var show = await NewShowAsync(30);
+        await using var db = new NpgsqlConnection(fixture.ConnectionString);
+        await db.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT convert_from(body, 'UTF8') FROM mesh_outbox WHERE type = 'catalog.show_created'", db);
+        var bodies = new List<JsonElement>();
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+            while (await reader.ReadAsync(Ct)) bodies.Add(JsonDocument.Parse(reader.GetString(0)).RootElement);
+        var created = Assert.Single(bodies, b => b.GetProperty("ShowId").GetString() == show.Id);
+        Assert.Equal(show.CityId, created.GetProperty("CityId").GetString());
+        Assert.Equal(show.EventId, created.GetProperty("EventId").GetString());
+        Assert.False(string.IsNullOrEmpty(created.GetProperty("EventTitle").GetString()));
+    }
+
+    [Fact]
     public async Task A_stale_copy_recached_by_a_racing_read_is_removed_when_the_event_lands()
     {
         var show = await NewShowAsync(20);
@@ -108,7 +124,8 @@ public sealed class OutboxInvalidationTests(OutboxInvalidationTests.WithBroker f
         await PollAsync(async () =>
         {
             await using var command = new NpgsqlCommand(
-                "SELECT count(*) FROM mesh_outbox o WHERE NOT EXISTS (SELECT 1 FROM mesh_inbox i WHERE i.message_id = o.id)", db);
+                // Only the change events the catalog consumes itself (catalog.show_created is for the notification service).
+                "SELECT count(*) FROM mesh_outbox o WHERE o.type LIKE 'catalog.%\\_changed' AND NOT EXISTS (SELECT 1 FROM mesh_inbox i WHERE i.message_id = o.id)", db);
             return (long)(await command.ExecuteScalarAsync(Ct))! == 0;
         });
     }

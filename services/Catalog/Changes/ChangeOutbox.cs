@@ -14,4 +14,8 @@ public sealed class ChangeOutbox(bool enabled)
 
     public Task AddAsync(NpgsqlTransaction transaction, CatalogChanged change) =>
         enabled ? Outbox.AddAsync(transaction, OutboxMessage.Json(change.Type, change)) : Task.CompletedTask;
+
+    /// <summary>Announces a new show (for the notification service's city broadcasts), under the same rule.</summary>
+    public Task AddAsync(NpgsqlTransaction transaction, ShowCreated created) =>
+        enabled ? Outbox.AddAsync(transaction, OutboxMessage.Json(ShowCreated.Type, created)) : Task.CompletedTask;
 }
