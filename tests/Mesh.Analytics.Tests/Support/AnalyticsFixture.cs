@@ -39,6 +39,7 @@ public class AnalyticsFixture(TestServers servers) : IAsyncLifetime
     public GrpcChannel Channel { get; private set; } = null!;
     public V1.Analytics.AnalyticsClient Client { get; private set; } = null!;
     public Uri GatewayAddress { get; private set; } = null!;
+    public Uri GrpcAddress => new($"http://127.0.0.1:{_grpcPort}");
 
     /// <summary>Events per minute per sender over the edge (small, so the rate-limit test needs few batches).</summary>
     public const int EventsPerMinute = 2000;
@@ -98,7 +99,7 @@ public class AnalyticsFixture(TestServers servers) : IAsyncLifetime
     /// <summary>Waits until the consumer has counted at least <paramref name="count"/> events.</summary>
     public Task<long> ProcessedAtLeastAsync(long count) => Eventually.UntilAsync(ProcessedAsync, n => n >= count, $"{count} events counted");
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Tokens = new TestTokens { Clock = Clock };
         Db = await Data.PostgresConnectionStringAsync();
