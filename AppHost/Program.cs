@@ -106,6 +106,19 @@ var support = builder.AddProject<Projects.Mesh_Support>("support").WithServiceEn
     .WaitFor(supportDb).WaitFor(messaging);
 gateway.WithReference(support);
 
+// Analytics: clients' click events and the business events of mesh.events (booking, payment, sign-in, ads) on one
+// RabbitMQ stream; a consumer with its offset in analyticsdb keeps trending (Redis), histories and funnels; fraud and
+// bot rules over windows in Redis answer CheckRisk. It calls only users (token keys); users (sign-in), booking (hold, checkout) and
+// payment call it with a tight deadline and fail open, so none of them waits for it.
+var analyticsDb = addDatabase("analyticsdb");
+var analytics = builder.AddProject<Projects.Mesh_Analytics>("analytics").WithServiceEndpoints()
+    .WithReference(analyticsDb).WithReference(cache).WithReference(messaging).WithReference(users)
+    .WaitFor(analyticsDb).WaitFor(cache).WaitFor(messaging);
+gateway.WithReference(analytics);
+users.WithReference(analytics);
+booking.WithReference(analytics);
+payment.WithReference(analytics);
+
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.
 builder.PrintStartupSummary();

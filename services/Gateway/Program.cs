@@ -12,6 +12,7 @@ builder.AddGateway(services =>
     services.Add(Mesh.Referral.V1.Referrals.Descriptor, "referral");
     services.Add(Mesh.Support.V1.Support.Descriptor, "support");
     services.Add(Mesh.Rating.V1.Rating.Descriptor, "rating");
+    services.Add(Mesh.Analytics.V1.Analytics.Descriptor, "analytics");
 });
 builder.AddSupportChat(); // browsers' support chat: a SignalR hub at /v1/support/chat over the support service's Chat stream
 

@@ -23,7 +23,7 @@ public sealed class AuthorizationGraphTests
         // The graph is not trivially empty: booking is called by the catalog, the edge, referral (ValidateCoupon's holds),
         // rating (verified purchases) and support (the back office), PostgreSQL by every service with a database.
         Assert.Equal(["cluster.local/ns/mesh/sa/catalog", "cluster.local/ns/mesh/sa/gateway", "cluster.local/ns/mesh/sa/rating", "cluster.local/ns/mesh/sa/referral", "cluster.local/ns/mesh/sa/support"], expected["booking"]);
-        Assert.Equal(7, expected["postgres"].Count);
+        Assert.Equal(8, expected["postgres"].Count);
     }
 
     [Fact]
