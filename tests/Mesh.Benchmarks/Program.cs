@@ -13,6 +13,8 @@
 //                               (run-support.sh: chat messages/s through one support replica, delivery p99 customer → agent)
 //   Mesh.Benchmarks rating-load [--seconds S] [--warmup S] [--rounds R] [--concurrency C] [--items N] [--work DIR]
 //                               (run-rating.sh: GET /v1/{item}/rating cached vs uncached, same run)
+//   Mesh.Benchmarks analytics-load [--seconds S] [--producers P] [--risk-rate N] [--work DIR]
+//                               (run-analytics.sh: sustained ingestion with the consumer caught up; CheckRisk p99 at N/s)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
 using Mesh.Benchmarks.Edge;
@@ -31,11 +33,12 @@ return args.FirstOrDefault() switch
     "coupon-load" => await CouponLoad.RunAsync(CouponLoad.Options.Parse(args[1..])),
     "support-chat" => await Mesh.Benchmarks.Support.ChatLoad.RunAsync(Mesh.Benchmarks.Support.ChatLoad.Options.Parse(args[1..])),
     "rating-load" => await RatingLoad.RunAsync(args[1..]),
+    "analytics-load" => await Mesh.Benchmarks.Analytics.AnalyticsLoad.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|rating-load|support-chat … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|rating-load|analytics-load|support-chat … (see Program.cs)");
     return 2;
 }
