@@ -22,20 +22,18 @@ public sealed partial class AnalyticsApi(EventValidation validation, EventLog lo
     {
         EventValidation.CheckBatchSize(request.Events.Count);
         var user = context.GetUser();
-        var (accepted, rejected) = validation.Judge(request.Events, new EventValidation.Sender(user?.Subject, Internal: false));
+        var (judged, rejected) = validation.Judge(request.Events, new EventValidation.Sender(user?.Subject, Internal: false));
         string? sender = user is null ? null : $"user:{user.Subject}";
         if (user is null)
         {
             // An anonymous batch speaks for one device: the first device id named; events of another device are refused.
-            var device = accepted.Select(e => e.DeviceId).FirstOrDefault();
+            var device = judged.Select(j => j.Event.DeviceId).FirstOrDefault();
             sender = device is null ? null : $"device:{device}";
-            foreach (var other in accepted.Where(e => e.DeviceId != device).ToList())
-            {
-                var index = request.Events.IndexOf(request.Events.First(e => e.Id == other.Id && e.DeviceId == other.DeviceId));
+            foreach (var (index, _) in judged.Where(j => j.Event.DeviceId != device))
                 rejected.Add(new RejectedEvent { Index = index, Field = $"events[{index}].device_id", Reason = "must be the same device for every event of an anonymous batch" });
-                accepted.Remove(other);
-            }
+            judged.RemoveAll(j => j.Event.DeviceId != device);
         }
+        var accepted = judged.Select(j => j.Event).ToList();
         if (sender is not null && accepted.Count > 0) await rateLimit.CheckAsync(sender, accepted.Count);
         await log.AppendAsync(accepted, context.CancellationToken);
         return Answer(accepted.Count, rejected);
@@ -49,7 +47,8 @@ public sealed partial class AnalyticsApi(EventValidation validation, EventLog lo
         var offset = 0;
         async Task FlushAsync()
         {
-            var (ok, bad) = validation.Judge(chunk, new EventValidation.Sender(null, Internal: true));
+            var (judged, bad) = validation.Judge(chunk, new EventValidation.Sender(null, Internal: true));
+            var ok = judged.Select(j => j.Event).ToList();
             foreach (var r in bad)
             {
                 r.Index += offset;

@@ -26,16 +26,17 @@ public sealed class EventLog(IConfiguration configuration, AnalyticsOptions opti
             MessageId = Guid.CreateVersion7().ToString(), Type = EventStream.BatchType, ContentType = "application/x-protobuf",
             DeliveryMode = DeliveryModes.Persistent,
         };
+        IChannel? channelUsed = null;
         try
         {
-            var channel = await ChannelAsync(cancellationToken);
+            var channel = channelUsed = await ChannelAsync(cancellationToken);
             // With confirmation tracking on, this completes once the broker confirmed, and throws when it refused.
             await channel.BasicPublishAsync("", options.Stream, mandatory: false, properties, batch.ToByteArray(), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning(ex, "Appending {Count} events to the stream failed", events.Count);
-            await ResetAsync();
+            await ResetUnlessReplacedAsync(channelUsed);
             throw new RpcException(new Status(StatusCode.Unavailable, "The event log cannot be reached now; nothing was kept, send the batch again."));
         }
     }
@@ -57,6 +58,14 @@ public sealed class EventLog(IConfiguration configuration, AnalyticsOptions opti
             _channel = channel;
             return channel;
         }
+        finally { _connect.Release(); }
+    }
+
+    /// <summary>Drops the broken channel, unless another call has already replaced it with a working one.</summary>
+    private async Task ResetUnlessReplacedAsync(IChannel? broken)
+    {
+        await _connect.WaitAsync();
+        try { if (broken is null || ReferenceEquals(_channel, broken)) await ResetAsync(); }
         finally { _connect.Release(); }
     }
 

@@ -24,18 +24,18 @@ public sealed class EventValidation(AnalyticsOptions options, TimeProvider time)
         if (count > MaxBatch) new FieldViolations().Add("events", $"must hold at most {MaxBatch} events (got {count})").ThrowIfAny();
     }
 
-    /// <summary>The accepted events (normalised: user from the token on the edge) and the rejected ones.</summary>
-    public (List<AnalyticsEvent> Accepted, List<RejectedEvent> Rejected) Judge(IReadOnlyList<AnalyticsEvent> events, Sender sender)
+    /// <summary>The accepted events with their index in the batch (normalised: user from the token on the edge) and the rejected ones.</summary>
+    public (List<(int Index, AnalyticsEvent Event)> Accepted, List<RejectedEvent> Rejected) Judge(IReadOnlyList<AnalyticsEvent> events, Sender sender)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var accepted = new List<AnalyticsEvent>(events.Count);
+        var accepted = new List<(int, AnalyticsEvent)>(events.Count);
         var rejected = new List<RejectedEvent>();
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i].Clone();
             if (!sender.Internal) e.UserId = sender.UserId ?? "";   // output only on the edge: the token says who
             var (field, reason) = Problem(e, sender, now);
-            if (field is null) accepted.Add(e);
+            if (field is null) accepted.Add((i, e));
             else rejected.Add(new RejectedEvent { Index = i, Field = $"events[{i}].{field}", Reason = reason! });
         }
         return (accepted, rejected);
