@@ -125,9 +125,6 @@ var feed = builder.AddProject<Projects.Mesh_Feed>("feed").WithServiceEndpoints()
     .WithReference(catalog).WithReference(booking).WithReference(rating).WithReference(ads)
     .WaitFor(feedDb).WaitFor(cache).WaitFor(messaging);
 gateway.WithReference(feed);
-// Trending and views come from the analytics service (issue 23), built alongside: until its resource is in this file
-// the feed's analytics client finds no address and those sections are reported missing. At merge:
-// feed.WithReference(analytics);
 
 // Notification: what users should hear about — booking, payment, subscription, referral and support events, reminders,
 // "new show in your city" broadcasts — into an inbox in notificationdb (live over Stream, SSE at the edge), and email
@@ -141,6 +138,21 @@ var notification = builder.AddProject<Projects.Mesh_Notification>("notification"
     .WithReference(notificationDb).WithReference(messaging).WithReference(users)
     .WaitFor(notificationDb).WaitFor(messaging);
 gateway.WithReference(notification);
+
+// Analytics: clients' click events and the business events of mesh.events (booking, payment, sign-in, ads) on one
+// RabbitMQ stream; a consumer with its offset in analyticsdb keeps trending (Redis), histories and funnels; fraud and
+// bot rules over windows in Redis answer CheckRisk. It calls only users (token keys); users (sign-in), booking (hold, checkout) and
+// payment call it with a tight deadline and fail open, so none of them waits for it.
+var analyticsDb = addDatabase("analyticsdb");
+var analytics = builder.AddProject<Projects.Mesh_Analytics>("analytics").WithServiceEndpoints()
+    .WithReference(analyticsDb).WithReference(cache).WithReference(messaging).WithReference(users)
+    .WaitFor(analyticsDb).WaitFor(cache).WaitFor(messaging);
+gateway.WithReference(analytics);
+users.WithReference(analytics);
+booking.WithReference(analytics);
+payment.WithReference(analytics);
+// The feed's trending section and the views behind its suggestions (no WaitFor: without analytics, those are missing).
+feed.WithReference(analytics);
 
 
 // `./mesh up` prints each connection string and endpoint as its resource becomes ready.

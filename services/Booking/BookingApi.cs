@@ -9,7 +9,7 @@ namespace Mesh.Booking;
 /// hold call needs a user; a user sees only their own holds; seat status and slot usage are public), prices from the
 /// catalog, proto ⇄ row mapping. No SQL here (BookingStore). Bookings are in BookingApi.Bookings.cs.
 /// </summary>
-public sealed partial class BookingApi(BookingStore store, CatalogSeats catalog, CatalogSlots slots, HoldChanges changes, BookingOptions options, TimeProvider time) : V1.Booking.BookingBase
+public sealed partial class BookingApi(BookingStore store, CatalogSeats catalog, CatalogSlots slots, HoldChanges changes, Risk.IRiskStep risk, BookingOptions options, TimeProvider time) : V1.Booking.BookingBase
 {
     private static readonly TimeSpan DefaultUpdateInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinUpdateInterval = TimeSpan.FromMilliseconds(100);
@@ -31,11 +31,12 @@ public sealed partial class BookingApi(BookingStore store, CatalogSeats catalog,
                 .Add("show_id", "is required (with seat_ids), unless service_id, slot_start and quantity are given")
                 .Add("service_id", "is required (with slot_start and quantity), unless show_id and seat_ids are given")
                 .ThrowIfAny();
-        return wantsSeats ? CreateSeatHoldAsync(request, user.Subject, context.CancellationToken) : CreateSlotHoldAsync(request, user.Subject, context.CancellationToken);
+        return wantsSeats ? CreateSeatHoldAsync(request, user.Subject, context) : CreateSlotHoldAsync(request, user.Subject, context);
     }
 
-    private async Task<Hold> CreateSeatHoldAsync(CreateHoldRequest request, string userId, CancellationToken cancellationToken)
+    private async Task<Hold> CreateSeatHoldAsync(CreateHoldRequest request, string userId, ServerCallContext context)
     {
+        var cancellationToken = context.CancellationToken;
         var violations = new FieldViolations();
         var showId = violations.Uuid("show_id", request.ShowId);
         if (request.SeatIds.Count == 0) violations.Add("seat_ids", "must name at least one seat");
@@ -49,6 +50,7 @@ public sealed partial class BookingApi(BookingStore store, CatalogSeats catalog,
             else seatIds.Add(id.Value);
         }
         violations.ThrowIfAny();
+        await risk.CheckAsync(Analytics.V1.RiskAction.Hold, userId, $"shows/{showId}", context);   // fraud and bot rules (fail open)
 
         var show = await catalog.FindAsync(showId!.Value, cancellationToken)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"No show \"{request.ShowId}\" exists."));
@@ -74,14 +76,16 @@ public sealed partial class BookingApi(BookingStore store, CatalogSeats catalog,
         };
     }
 
-    private async Task<Hold> CreateSlotHoldAsync(CreateHoldRequest request, string userId, CancellationToken cancellationToken)
+    private async Task<Hold> CreateSlotHoldAsync(CreateHoldRequest request, string userId, ServerCallContext context)
     {
+        var cancellationToken = context.CancellationToken;
         var violations = new FieldViolations();
         var serviceId = violations.Uuid("service_id", request.ServiceId);
         if (request.SlotStart is null) violations.Add("slot_start", "is required");
         else if (!IsValidTimestamp(request.SlotStart)) violations.Add("slot_start", "is not a valid timestamp");
         violations.Check("quantity", request.Quantity < 1 || request.Quantity > options.MaxPlacesPerHold ? $"must be 1-{options.MaxPlacesPerHold}" : null);
         violations.ThrowIfAny();
+        await risk.CheckAsync(Analytics.V1.RiskAction.Hold, userId, $"services/{serviceId}", context);   // fraud and bot rules (fail open)
 
         var slotStart = request.SlotStart!.ToDateTime();
         var now = Now();

@@ -50,6 +50,14 @@ public static class BookingComposition
             services.TryAddSingleton<IDiscountStep, ReferralDiscounts>();
         }
         services.TryAddSingleton<IDiscountStep, NoDiscounts>();
+        // Fraud and bot checks before holds and checkouts: the analytics service when the mesh has one
+        // (services:analytics:grpc:N), asked once with a tight deadline and failing open; else none.
+        if (builder.Configuration["services:analytics:grpc:0"] is not null)
+        {
+            builder.AddServiceClient<Mesh.Analytics.V1.Analytics.AnalyticsClient>("analytics", client => client.MaxAttempts = 1);
+            services.TryAddSingleton<Mesh.Booking.Risk.IRiskStep, Mesh.Booking.Risk.AnalyticsRiskStep>();
+        }
+        services.TryAddSingleton<Mesh.Booking.Risk.IRiskStep, Mesh.Booking.Risk.NoRiskChecks>();
         services.AddSingleton<PaymentCharges>();
         services.AddSingleton<TicketCodes>();
         services.AddSingleton<CheckoutSaga>();

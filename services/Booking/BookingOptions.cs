@@ -43,6 +43,9 @@ public sealed class BookingOptions
     /// <summary>Deadline of the synchronous CreatePayment call of a checkout.</summary>
     public TimeSpan PaymentCallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a hold or checkout waits for the analytics service's CheckRisk before going ahead unchecked (fail open).</summary>
+    public TimeSpan RiskCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How often the recovery worker looks at PENDING bookings.</summary>
     public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(5);
 

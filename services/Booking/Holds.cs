@@ -93,6 +93,12 @@ public static class HoldErrors
     public static RpcException HoldBooked(Guid holdId) =>
         Error(Google.Rpc.Code.FailedPrecondition, "HOLD_BOOKED", "The hold became a booking; cancel the booking instead.", ("hold_id", holdId.ToString()));
 
+    /// <summary>The analytics service judged the action fraud or a bot (CheckRisk BLOCK); nothing was written.</summary>
+    public static RpcException RiskBlocked(string action, IEnumerable<string> reasons, string caseId) =>
+        Error(Google.Rpc.Code.FailedPrecondition, "RISK_BLOCKED",
+            $"This {action.ToLowerInvariant()} was refused by the fraud and bot checks ({string.Join(", ", reasons)}); contact support with case {caseId} if this is wrong.",
+            ("reasons", string.Join(",", reasons)), ("case_id", caseId));
+
     public static RpcException HoldNotFound(string id) => new(new Status(StatusCode.NotFound, $"No hold \"{id}\" of yours exists."));
 
     private static RpcException Error(Google.Rpc.Code code, string reason, string message, params (string Key, string Value)[] metadata)

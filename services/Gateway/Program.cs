@@ -15,6 +15,7 @@ builder.AddGateway(services =>
     services.Add(Mesh.Ads.V1.Ads.Descriptor, "ads");
     services.Add(Mesh.Feed.V1.Feed.Descriptor, "feed");
     services.Add(Mesh.Notification.V1.Notifications.Descriptor, "notification");
+    services.Add(Mesh.Analytics.V1.Analytics.Descriptor, "analytics");
 });
 builder.AddSupportChat(); // browsers' support chat: a SignalR hub at /v1/support/chat over the support service's Chat stream
 

@@ -36,6 +36,14 @@ public static class PaymentComposition
 
         // The provider boundary: the simulated provider until a real one is configured.
         services.TryAddSingleton<IPaymentProvider, SimulatedProvider>();
+        // Fraud checks before a new charge: the analytics service when the mesh has one (services:analytics:grpc:N), asked
+        // once with a tight deadline and failing open; else none.
+        if (builder.Configuration["services:analytics:grpc:0"] is not null)
+        {
+            builder.AddServiceClient<Mesh.Analytics.V1.Analytics.AnalyticsClient>("analytics", client => client.MaxAttempts = 1);
+            services.TryAddSingleton<Mesh.Payment.Charges.IRiskStep, Mesh.Payment.Charges.AnalyticsRiskStep>();
+        }
+        services.TryAddSingleton<Mesh.Payment.Charges.IRiskStep, Mesh.Payment.Charges.NoRiskChecks>();
         services.AddSingleton(new CardFingerprints(options));   // keyed card fingerprints, published in payment_method.saved
         services.AddSingleton<PaymentProcessor>();
         services.AddSingleton<IdempotentCalls>();

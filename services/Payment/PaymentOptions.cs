@@ -33,4 +33,7 @@ public sealed class PaymentOptions
     public const string DevelopmentCardFingerprintKey = "mesh-development-card-fingerprint-key";
 
     public TimeSpan EffectiveKeyLifetime => IdempotencyKeyLifetime < TimeSpan.FromHours(24) ? TimeSpan.FromHours(24) : IdempotencyKeyLifetime;
+
+    /// <summary>How long a new payment waits for the analytics service's CheckRisk before going ahead unchecked (fail open).</summary>
+    public TimeSpan RiskCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 }

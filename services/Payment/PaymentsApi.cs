@@ -13,7 +13,7 @@ namespace Mesh.Payment;
 /// scoped to it: another user's payment is NOT_FOUND), idempotency keys, proto ⇄ domain mapping. No SQL here
 /// (PaymentStore), no payment rules (PaymentProcessor).
 /// </summary>
-public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Instalments.InstalmentBilling instalments, Ledger.Reconciliation reconciliation, IdempotentCalls idempotent, IPaymentProvider provider, CardFingerprints fingerprints, TimeProvider time)
+public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Instalments.InstalmentBilling instalments, Ledger.Reconciliation reconciliation, IdempotentCalls idempotent, IPaymentProvider provider, CardFingerprints fingerprints, IRiskStep risk, TimeProvider time)
     : Payments.PaymentsBase
 {
     public const long MaxAmount = PaymentRequests.MaxAmount;
@@ -65,7 +65,13 @@ public sealed class PaymentsApi(PaymentStore store, PaymentProcessor processor, 
         var key = IdempotentCalls.KeyFrom(context.RequestHeaders);
         var (canonical, command) = PaymentRequests.Validate(request, key);
         return await idempotent.RunAsync(userId, key, nameof(CreatePayment), canonical, V1.Payment.Parser,
-            async (unit, paymentId) => ToProto(await processor.CreateAsync(unit, userId, paymentId, command, context.CancellationToken)), context.CancellationToken);
+            async (unit, paymentId) =>
+            {
+                // Fraud and bot rules on a new charge (a replayed key answers from its record without asking again); fail open.
+                var method = await unit.FindPaymentMethodAsync(userId, command.PaymentMethodId);
+                await risk.CheckAsync(userId, method?.CardFingerprint ?? "", context);
+                return ToProto(await processor.CreateAsync(unit, userId, paymentId, command, context.CancellationToken));
+            }, context.CancellationToken);
     }
 
     public override async Task<V1.Payment> ConfirmPayment(ConfirmPaymentRequest request, ServerCallContext context)

@@ -20,6 +20,7 @@ public sealed class UsersApi(
     RefreshTokens refreshTokens,
     SigningKeyRing keys,
     SignInLimiter limiter,
+    SignIn.IRiskStep risk,
     UsersOptions options,
     TimeProvider time) : Users.V1.Users.UsersBase
 {
@@ -63,6 +64,7 @@ public sealed class UsersApi(
 
         // Unknown email and wrong password: the same work (a decoy hash), the same answer.
         var account = await store.FindByEmailAsync(email);
+        await risk.CheckAsync(account?.Id.ToString() ?? "", ip == "unknown" ? "" : ip, context);   // fraud and bot rules before the password (fail open)
         var valid = account is null ? hasher.VerifyDecoy(request.Password) : hasher.Verify(request.Password, account.PasswordHash);
         if (!valid || account is null)
         {

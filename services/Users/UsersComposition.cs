@@ -39,6 +39,14 @@ public static class UsersComposition
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<RefreshTokens>();
         services.AddSingleton<SignInLimiter>();
+        // Fraud and bot checks before a sign-in: the analytics service when the mesh has one (services:analytics:grpc:N),
+        // asked once with a tight deadline and failing open; else none.
+        if (builder.Configuration["services:analytics:grpc:0"] is not null)
+        {
+            builder.AddServiceClient<Mesh.Analytics.V1.Analytics.AnalyticsClient>("analytics", client => client.MaxAttempts = 1);
+            services.TryAddSingleton<Mesh.Users.SignIn.IRiskStep, Mesh.Users.SignIn.AnalyticsRiskStep>();
+        }
+        services.TryAddSingleton<Mesh.Users.SignIn.IRiskStep, Mesh.Users.SignIn.NoRiskChecks>();
 
         // This service validates the tokens it issues by the same rules as everyone else (JwtBearer), with the keys
         // straight from its key ring instead of its own discovery document over HTTP.

@@ -19,6 +19,9 @@ public sealed class UsersOptions
     public TokenOptions Tokens { get; set; } = new();
     public SignInLimitOptions SignInLimits { get; set; } = new();
 
+    /// <summary>How long a sign-in waits for the analytics service's CheckRisk before going ahead unchecked (fail open).</summary>
+    public TimeSpan RiskCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Emails that get the admin role when they register (bootstraps the first admin of a deployment).</summary>
     public List<string> BootstrapAdmins { get; set; } = [];
 }

@@ -16,10 +16,10 @@ namespace Mesh.AppHost.Tests;
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
-    public static readonly string[] Services = ["users", "catalog", "payment", "booking", "referral", "rating", "support", "ads", "feed", "notification", "gateway"];
+    public static readonly string[] Services = ["users", "catalog", "payment", "booking", "referral", "rating", "support", "ads", "feed", "notification", "analytics", "gateway"];
     /// <summary>Every resource of the default app host, as the dashboard lists them.</summary>
     public static readonly string[] Resources =
-        ["postgres", "usersdb", "catalogdb", "paymentdb", "bookingdb", "referraldb", "ratingdb", "supportdb", "adsdb", "feeddb", "notificationdb", "cache", "messaging-epmd", "messaging", .. Services];
+        ["postgres", "usersdb", "catalogdb", "paymentdb", "bookingdb", "referraldb", "ratingdb", "supportdb", "adsdb", "feeddb", "notificationdb", "analyticsdb", "cache", "messaging-epmd", "messaging", .. Services];
     /// <summary>Generous: `./mesh test` runs the other test assemblies at the same time on a small machine.</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
 

@@ -27,26 +27,27 @@ public sealed class ManifestTests
 
             foreach (var server in new[] { "postgres", "cache", "messaging", "messaging-epmd" })
                 Assert.Equal("executable.v0", Type(server));
-            foreach (var database in new[] { "usersdb", "catalogdb", "paymentdb", "bookingdb", "referraldb", "ratingdb", "supportdb", "adsdb", "feeddb", "notificationdb" })
+            foreach (var database in new[] { "usersdb", "catalogdb", "paymentdb", "bookingdb", "referraldb", "ratingdb", "supportdb", "adsdb", "feeddb", "notificationdb", "analyticsdb" })
             {
                 Assert.Equal("value.v0", Type(database));
                 Assert.Equal($"{{postgres.connectionString}};Database={database}", resources.GetProperty(database).GetProperty("connectionString").GetString());
             }
             foreach (var service in AppHostFixture.Services)
                 Assert.Equal("project.v0", Type(service));
-            Assert.Equal(25, resources.EnumerateObject().Count());
+            Assert.Equal(27, resources.EnumerateObject().Count());
 
-            AssertReferences(Env("gateway"), ["ConnectionStrings__cache"], ServiceRefs("users", "catalog", "payment", "booking", "referral", "rating", "support", "ads", "feed", "notification"));
-            AssertReferences(Env("users"), ["ConnectionStrings__cache", "ConnectionStrings__usersdb"]);
+            AssertReferences(Env("gateway"), ["ConnectionStrings__cache"], ServiceRefs("users", "catalog", "payment", "booking", "referral", "rating", "support", "ads", "feed", "notification", "analytics"));
+            AssertReferences(Env("users"), ["ConnectionStrings__cache", "ConnectionStrings__usersdb"], ServiceRefs("analytics"));
             AssertReferences(Env("catalog"), ["ConnectionStrings__cache", "ConnectionStrings__catalogdb", "ConnectionStrings__messaging"], ServiceRefs("booking", "users"));
-            AssertReferences(Env("payment"), ["ConnectionStrings__messaging", "ConnectionStrings__paymentdb"], ServiceRefs("users"));
-            AssertReferences(Env("booking"), ["ConnectionStrings__bookingdb", "ConnectionStrings__cache", "ConnectionStrings__messaging"], ServiceRefs("catalog", "payment", "users", "referral"));
+            AssertReferences(Env("payment"), ["ConnectionStrings__messaging", "ConnectionStrings__paymentdb"], ServiceRefs("users", "analytics"));
+            AssertReferences(Env("booking"), ["ConnectionStrings__bookingdb", "ConnectionStrings__cache", "ConnectionStrings__messaging"], ServiceRefs("catalog", "payment", "users", "referral", "analytics"));
             AssertReferences(Env("referral"), ["ConnectionStrings__messaging", "ConnectionStrings__referraldb"], ServiceRefs("users", "booking", "catalog"));
             AssertReferences(Env("support"), ["ConnectionStrings__messaging", "ConnectionStrings__supportdb"], ServiceRefs("booking", "payment", "users"));
             AssertReferences(Env("rating"), ["ConnectionStrings__cache", "ConnectionStrings__messaging", "ConnectionStrings__ratingdb"], ServiceRefs("booking", "catalog", "users"));
             AssertReferences(Env("ads"), ["ConnectionStrings__adsdb", "ConnectionStrings__messaging"], ServiceRefs("users"));
-            AssertReferences(Env("feed"), ["ConnectionStrings__cache", "ConnectionStrings__feeddb", "ConnectionStrings__messaging"], ServiceRefs("users", "catalog", "booking", "rating", "ads"));
+            AssertReferences(Env("feed"), ["ConnectionStrings__cache", "ConnectionStrings__feeddb", "ConnectionStrings__messaging"], ServiceRefs("users", "catalog", "booking", "rating", "ads", "analytics"));
             AssertReferences(Env("notification"), ["ConnectionStrings__messaging", "ConnectionStrings__notificationdb"], ServiceRefs("users"));
+            AssertReferences(Env("analytics"), ["ConnectionStrings__analyticsdb", "ConnectionStrings__cache", "ConnectionStrings__messaging"], ServiceRefs("users"));
             // The gateway's REST port a person relies on.
             Assert.Equal(8080, resources.GetProperty("gateway").GetProperty("bindings").GetProperty("http").GetProperty("port").GetInt32());
         }

@@ -23,7 +23,7 @@ public sealed class AuthorizationGraphTests
         // The graph is not trivially empty: booking is called by the catalog, the edge, referral (ValidateCoupon's holds),
         // rating (verified purchases), support (the back office) and feed (upcoming bookings), PostgreSQL by every service with a database.
         Assert.Equal(["cluster.local/ns/mesh/sa/catalog", "cluster.local/ns/mesh/sa/feed", "cluster.local/ns/mesh/sa/gateway", "cluster.local/ns/mesh/sa/rating", "cluster.local/ns/mesh/sa/referral", "cluster.local/ns/mesh/sa/support"], expected["booking"]);
-        Assert.Equal(10, expected["postgres"].Count);
+        Assert.Equal(11, expected["postgres"].Count);
     }
 
     [Fact]

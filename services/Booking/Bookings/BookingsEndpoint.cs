@@ -11,7 +11,7 @@ namespace Mesh.Booking.Bookings;
 /// the caller (a user sees and changes only their own bookings: another's reads as NOT_FOUND), proto ⇄ row mapping.
 /// The saga is in <see cref="CheckoutSaga"/>, the SQL in <see cref="BookingsStore"/>.
 /// </summary>
-public sealed class BookingsEndpoint(BookingsStore store, CheckoutSaga saga, TicketCodes codes, TimeProvider time)
+public sealed class BookingsEndpoint(BookingsStore store, CheckoutSaga saga, TicketCodes codes, Risk.IRiskStep risk, TimeProvider time)
 {
     public const int MaxCouponLength = 64;
     public const int MaxReasonLength = 200;
@@ -31,6 +31,7 @@ public sealed class BookingsEndpoint(BookingsStore store, CheckoutSaga saga, Tic
         if (key is not null && (key.Length is 0 or > 255 || key.Any(c => c is < '!' or > '~')))
             violations.Add("idempotency-key", "must be 1-255 visible ASCII characters");
         violations.ThrowIfAny();
+        await risk.CheckAsync(Analytics.V1.RiskAction.Checkout, user.Subject, "", context);   // fraud and bot rules (fail open)
 
         var booking = await saga.CheckoutAsync(new CheckoutCommand(user.Subject, holdId!.Value, methodId!.Value, request.CouponCode, key,
             context.RequestHeaders.GetValue("authorization"), request.CouponOptional), context.CancellationToken);

@@ -20,6 +20,12 @@ public static class PaymentErrors
             },
             ("payment_id", payment.Id.ToString()));
 
+    /// <summary>The analytics service judged the charge card testing or a bot (CheckRisk BLOCK); the provider was not asked.</summary>
+    public static RpcException RiskBlocked(IEnumerable<string> reasons, string caseId) =>
+        Error(Code.FailedPrecondition, "RISK_BLOCKED",
+            $"This payment was refused by the fraud checks ({string.Join(", ", reasons)}); contact support with case {caseId} if this is wrong.",
+            ("reasons", string.Join(",", reasons)), ("case_id", caseId));
+
     public static RpcException WrongState(PaymentRecord payment, string action) =>
         Error(Code.FailedPrecondition, "PAYMENT_STATE", $"A payment that is {payment.Status} cannot be {action}.", ("payment_id", payment.Id.ToString()));
 

@@ -86,6 +86,9 @@ public class CheckoutFixture : IAsyncLifetime
     /// <summary>The deadline of every CreatePayment call payment received, by its idempotency key (a booking's charge: the booking id).</summary>
     public ConcurrentDictionary<string, DateTime> PaymentCallDeadlines { get; } = new();
 
+    /// <summary>More for booking's host before it is composed (a test class adds settings or a log capture).</summary>
+    protected virtual Task ConfigureBookingAsync(WebApplicationBuilder builder) => Task.CompletedTask;
+
     /// <summary>The broker address booking itself uses (a test class may route it through something it can break).</summary>
     protected virtual Task<string> BookingMessagingAsync(string messaging) => Task.FromResult(messaging);
 
@@ -138,6 +141,7 @@ public class CheckoutFixture : IAsyncLifetime
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
         builder.Services.AddSingleton<TimeProvider>(Clock);
+        await ConfigureBookingAsync(builder);
         builder.AddServiceDefaults();
         builder.AddBooking();
         builder.AddOutboxRelay("messaging", relay => relay.Queues = Mesh.Booking.Bookings.BookingMessages.PaymentTaskQueues);   // as Program.cs

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Mesh.Analytics.Tests.Support;
+using Mesh.Analytics.V1;
+
+namespace Mesh.Analytics.Tests;
+
+/// <summary>POST /v1/analytics/events and StreamEvents: each event judged on its own, the valid rest kept, rate limited per sender.</summary>
+public sealed class IngestionTests(AnalyticsFixture fixture) : IClassFixture<AnalyticsFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_batch_keeps_its_valid_events_and_names_each_rejected_one()
+    {
+        var user = Guid.NewGuid().ToString();
+        var show = $"shows/{Guid.NewGuid()}";
+        var request = new IngestEventsRequest
+        {
+            Events =
+            {
+                fixture.Event("view", item: show, city: "berlin"),
+                fixture.Event("teleport", item: show),                             // unknown type
+                fixture.Event("click", item: show, ago: TimeSpan.FromHours(-1)),  // an hour in the future: beyond the skew
+                fixture.Event("view", item: "shows/not-a-uuid"),                  // bad item id
+                fixture.Event("booking", item: show),                             // a client may not claim a booking
+                fixture.Event("search", ago: TimeSpan.FromMilliseconds(500)),
+            },
+        };
+        request.Events[5].Attributes["query"] = "jazz";
+        request.Events.Add(new AnalyticsEvent(request.Events[0]) { Id = "42" });  // bad event id
+
+        var response = await fixture.Client.IngestEventsAsync(request, fixture.Customer(user), cancellationToken: Ct);
+
+        Assert.Equal(2, response.Accepted);
+        Assert.Equal(["events[1].type", "events[2].time", "events[3].item", "events[4].type", "events[6].id"], response.Rejected.Select(r => r.Field));
+        Assert.Equal([1, 2, 3, 4, 6], response.Rejected.Select(r => r.Index));
+        // The kept ones reach the user's history (the user taken from the token), newest first.
+        var history = await Eventually.UntilAsync(
+            () => fixture.Client.GetUserHistoryAsync(new GetUserHistoryRequest { UserId = user }, fixture.Customer(user), cancellationToken: Ct).ResponseAsync,
+            h => h.Events.Count == 2, "the two kept events in the history");
+        Assert.Equal(["search", "view"], history.Events.OrderByDescending(e => e.Time).Select(e => e.Type));
+        Assert.All(history.Events, e => Assert.Equal(user, e.UserId));
+        Assert.Equal("jazz", history.Events.Single(e => e.Type == "search").Attributes["query"]);
+    }
+
+    [Fact]
+    public async Task The_user_of_an_edge_event_is_the_token_s_not_what_the_client_wrote()
+    {
+        var user = Guid.NewGuid().ToString();
+        var victim = Guid.NewGuid().ToString();
+        var request = new IngestEventsRequest { Events = { fixture.Event("view", userId: victim, item: $"shows/{Guid.NewGuid()}") } };
+        Assert.Equal(1, (await fixture.Client.IngestEventsAsync(request, fixture.Customer(user), cancellationToken: Ct)).Accepted);
+
+        await Eventually.UntilAsync(
+            () => fixture.Client.GetUserHistoryAsync(new GetUserHistoryRequest { UserId = user }, fixture.Customer(user), cancellationToken: Ct).ResponseAsync,
+            h => h.Events.Count == 1, "the event in the sender's history");
+        var victims = await fixture.Client.GetUserHistoryAsync(new GetUserHistoryRequest { UserId = victim }, fixture.Customer(victim), cancellationToken: Ct);
+        Assert.Empty(victims.Events);
+    }
+
+    [Fact]
+    public async Task An_anonymous_client_needs_a_device_id_and_one_device_per_batch()
+    {
+        var request = new IngestEventsRequest
+        {
+            Events = { fixture.Event("view", device: "device-a"), fixture.Event("view"), fixture.Event("click", device: "device-b"), fixture.Event("click", device: "device-a") },
+        };
+
+        var response = await fixture.Client.IngestEventsAsync(request, cancellationToken: Ct);
+
+        Assert.Equal(2, response.Accepted);
+        Assert.Equal(["events[1].device_id", "events[2].device_id"], response.Rejected.Select(r => r.Field));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(501)]
+    public async Task An_empty_or_oversize_batch_is_refused_whole(int size)
+    {
+        var request = new IngestEventsRequest();
+        for (var i = 0; i < size; i++) request.Events.Add(fixture.Event("view", device: "d"));
+        var before = await fixture.ProcessedAsync();
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.IngestEventsAsync(request, fixture.Customer(Guid.NewGuid().ToString()), cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal(["events"], Errors.Fields(e));
+        Assert.Equal(before, await fixture.ProcessedAsync());
+    }
+
+    [Fact]
+    public async Task A_sender_over_its_rate_is_refused_until_the_next_minute()
+    {
+        var user = Guid.NewGuid().ToString();
+        IngestEventsRequest Batch()
+        {
+            var request = new IngestEventsRequest();
+            for (var i = 0; i < 500; i++) request.Events.Add(fixture.Event("view", item: $"shows/{Guid.NewGuid()}"));
+            return request;
+        }
+        // Starts at the beginning of a minute of the service's clock, so the whole run falls in one window.
+        var now = fixture.Clock.GetUtcNow();
+        fixture.Clock.Advance(TimeSpan.FromSeconds(60 - now.Second) - TimeSpan.FromMilliseconds(now.Millisecond));
+        for (var sent = 0; sent < AnalyticsFixture.EventsPerMinute; sent += 500)
+            Assert.Equal(500, (await fixture.Client.IngestEventsAsync(Batch(), fixture.Customer(user), cancellationToken: Ct)).Accepted);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.IngestEventsAsync(Batch(), fixture.Customer(user), cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+
+        // Another sender is not affected; the same sender is welcome again a minute later.
+        Assert.Equal(500, (await fixture.Client.IngestEventsAsync(Batch(), fixture.Customer(Guid.NewGuid().ToString()), cancellationToken: Ct)).Accepted);
+        fixture.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(500, (await fixture.Client.IngestEventsAsync(Batch(), fixture.Customer(user), cancellationToken: Ct)).Accepted);
+    }
+
+    [Fact]
+    public async Task Internal_producers_stream_any_known_type_and_get_per_event_verdicts()
+    {
+        var user = Guid.NewGuid().ToString();
+        var show = $"shows/{Guid.NewGuid()}";
+        var response = await fixture.SendAsync(
+            fixture.Event("hold", userId: user, item: show), fixture.Event("booking", userId: user, item: show), fixture.Event("nonsense", userId: user));
+
+        Assert.Equal(2, response.Accepted);
+        Assert.Equal("events[2].type", Assert.Single(response.Rejected).Field);
+    }
+
+    [Fact]
+    public async Task Over_rest_events_go_in_and_trending_comes_out()
+    {
+        var city = $"city-{Guid.NewGuid():N}"[..20];
+        var (hot, cold) = ($"shows/{Guid.NewGuid()}", $"events/{Guid.NewGuid()}");
+        using var rest = fixture.CreateRestClient();
+        var time = fixture.Clock.GetUtcNow().AddSeconds(-1).ToString("O");
+        var body = new
+        {
+            events = new object[]
+            {
+                new { id = Guid.NewGuid(), type = "view", time, deviceId = "web-1", item = hot, cityId = city },
+                new { id = Guid.NewGuid(), type = "click", time, deviceId = "web-1", item = hot, cityId = city },
+                new { id = Guid.NewGuid(), type = "view", time, deviceId = "web-1", item = cold, cityId = city },
+                new { id = Guid.NewGuid(), type = "warp", time, deviceId = "web-1" },
+            },
+        };
+
+        var posted = await rest.PostAsJsonAsync("/v1/analytics/events", body, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        using var answer = JsonDocument.Parse(await posted.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(3, answer.RootElement.GetProperty("accepted").GetInt32());
+        Assert.Equal("events[3].type", answer.RootElement.GetProperty("rejected")[0].GetProperty("field").GetString());
+
+        var items = await Eventually.UntilAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await rest.GetStringAsync($"/v1/analytics/trending?city={city}", Ct));
+            return doc.RootElement.TryGetProperty("items", out var list) ? list.EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToList() : [];
+        }, list => list.Count == 2, "both items trending");
+        Assert.Equal([hot, cold], items);   // a view and a click beat a view
+
+        using var shows = JsonDocument.Parse(await rest.GetStringAsync($"/v1/analytics/trending?city={city}&kind=shows&window=ONE_DAY", Ct));
+        Assert.Equal(hot, Assert.Single(shows.RootElement.GetProperty("items").EnumerateArray()).GetProperty("item").GetString());
+    }
+}

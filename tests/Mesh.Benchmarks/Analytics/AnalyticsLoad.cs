@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
+using Mesh.Analytics.V1;
+using Mesh.Servers;
+using Mesh.ServiceDefaults.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Mesh.Benchmarks.Analytics;
+
+/// <summary>
+/// <c>analytics-load</c> (issue 23, "Measure"): (1) sustained ingestion — P producers stream events (StreamEvents, 500
+/// per stream message) for S seconds, then the run waits until the consumer has counted every accepted event; the
+/// number is accepted events ÷ the time from the first event until the consumer caught up (producer-side rate printed
+/// too). (2) CheckRisk latency at a fixed arrival rate (open loop, default 1,000 calls/s for S seconds), p50/p99/max.
+/// Real parts: PostgreSQL (durable), Redis and RabbitMQ as processes (Mesh.Servers), analytics composed as its
+/// Program.cs composes it, in this process with the driver, all on the machine's two cores.
+/// </summary>
+public static class AnalyticsLoad
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = Options.Parse(args);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var servers = Path.Combine(Path.GetTempPath(), $"mesh-bench-analytics-{Environment.ProcessId}");
+        var results = Path.GetFullPath(Path.Combine(options.WorkDir, "results"));
+        Directory.CreateDirectory(results);
+        Log($"starting PostgreSQL (durable), Redis and RabbitMQ under {servers}");
+        var postgres = await PostgresServer.StartAsync(new PostgresOptions { DataDirectory = Path.Combine(servers, "postgres"), LogFile = Path.Combine(servers, "postgres.log") });
+        RedisServer? redis = null;
+        RabbitMqServer? rabbit = null;
+        WebApplication? app = null;
+        try
+        {
+            redis = await RedisServer.StartAsync(new RedisOptions { DataDirectory = Path.Combine(servers, "redis"), Ephemeral = true });
+            rabbit = await RabbitMqServer.StartAsync(new RabbitMqOptions { DataDirectory = Path.Combine(servers, "rabbitmq"), LogFile = Path.Combine(servers, "rabbitmq.log") });
+            await postgres.CreateDatabaseAsync("analyticsdb");
+            var db = postgres.ConnectionStringFor("analyticsdb");
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(Mesh.Analytics.AnalyticsApi).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [ServiceEndpoints.GrpcPortKey] = "0", [ServiceEndpoints.HttpPortKey] = "0",
+                ["ConnectionStrings:analyticsdb"] = db, ["ConnectionStrings:cache"] = redis.ConnectionString, ["ConnectionStrings:messaging"] = rabbit.ConnectionString,
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.AddServiceDefaults();
+            builder.AddAnalytics();
+            app = builder.Build();
+            await app.MigrateAnalyticsDatabaseAsync();
+            app.MapAnalytics();
+            await app.StartAsync();
+            using var channel = GrpcChannel.ForAddress(app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress);
+            var client = new Mesh.Analytics.V1.Analytics.AnalyticsClient(channel);
+
+            var ingest = await IngestAsync(client, db, options);
+            var risk = await RiskAsync(client, options);
+            var report = string.Join('\n',
+                $"analytics-load {stamp} (2 cores shared with the services, the servers and the driver; load average before: {File.ReadAllText("/proc/loadavg").Trim()})",
+                $"ingestion: {options.Producers} producers × {options.Seconds} s, {ingest.Accepted} events accepted in {ingest.ProduceSeconds:F1} s ({ingest.Accepted / ingest.ProduceSeconds:F0} events/s accepted)",
+                $"           consumer caught up {ingest.CatchUpSeconds:F1} s after the first event: sustained {ingest.Accepted / ingest.CatchUpSeconds:F0} events/s end to end",
+                $"CheckRisk: {risk.Calls} calls at {options.RiskRate}/s for {options.Seconds} s: p50 {risk.P50:F2} ms, p99 {risk.P99:F2} ms, max {risk.Max:F2} ms, errors {risk.Errors}");
+            Console.WriteLine(report);
+            var file = Path.Combine(results, $"analytics-{stamp}.txt");
+            await File.WriteAllTextAsync(file, report + "\n");
+            Log($"written to {file}");
+            return 0;
+        }
+        finally
+        {
+            if (app is not null) { await app.StopAsync(); await app.DisposeAsync(); }
+            if (rabbit is not null) await rabbit.StopAsync();
+            if (redis is not null) await redis.StopAsync();
+            await postgres.StopAsync();
+            try { Directory.Delete(servers, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<(long Accepted, double ProduceSeconds, double CatchUpSeconds)> IngestAsync(Mesh.Analytics.V1.Analytics.AnalyticsClient client, string db, Options options)
+    {
+        var shows = Enumerable.Range(0, 1000).Select(_ => $"shows/{Guid.NewGuid()}").ToArray();
+        var users = Enumerable.Range(0, 10_000).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        var types = new[] { "view", "view", "view", "click", "add_to_hold" };
+        long accepted = 0;
+        var clock = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(options.Seconds);
+        Log($"ingestion: {options.Producers} producers for {options.Seconds} s");
+        await Task.WhenAll(Enumerable.Range(0, options.Producers).Select(async p =>
+        {
+            var random = new Random(p);
+            while (clock.Elapsed < until)
+            {
+                using var call = client.StreamEvents();
+                for (var i = 0; i < 5000; i++)
+                {
+                    var e = new AnalyticsEvent
+                    {
+                        Id = Guid.CreateVersion7().ToString(), Type = types[random.Next(types.Length)], Time = Timestamp.FromDateTime(DateTime.UtcNow),
+                        UserId = users[random.Next(users.Length)], Item = shows[random.Next(shows.Length)], CityId = $"city-{random.Next(5)}",
+                    };
+                    await call.RequestStream.WriteAsync(e);
+                }
+                await call.RequestStream.CompleteAsync();
+                Interlocked.Add(ref accepted, (await call).Accepted);
+            }
+        }));
+        var produced = clock.Elapsed.TotalSeconds;
+        Log($"ingestion: {accepted} accepted in {produced:F1} s; waiting for the consumer");
+        await using var connection = new NpgsqlConnection(db);
+        await connection.OpenAsync();
+        while (true)
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM processed_events", connection);
+            var counted = (long)(await count.ExecuteScalarAsync())!;
+            if (counted >= accepted) break;
+            if (clock.Elapsed > TimeSpan.FromMinutes(30)) throw new TimeoutException($"the consumer counted {counted} of {accepted} in 30 minutes");
+            await Task.Delay(500);
+        }
+        return (accepted, produced, clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<(int Calls, double P50, double P99, double Max, int Errors)> RiskAsync(Mesh.Analytics.V1.Analytics.AnalyticsClient client, Options options)
+    {
+        Log($"CheckRisk: {options.RiskRate}/s for {options.Seconds} s (after a 3 s warm-up)");
+        var latencies = new List<double>();
+        var errors = 0;
+        async Task OneAsync(int i, bool record)
+        {
+            var request = new CheckRiskRequest { Action = (RiskAction)(1 + i % 4), UserId = $"user-{i % 5000}", Ip = $"10.0.{i % 250}.{i % 7}", DeviceId = $"device-{i % 3000}" };
+            if (request.Action == RiskAction.Payment) request.CardFingerprint = $"card-{i % 4000}";
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await client.CheckRiskAsync(request);
+                if (record) lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            catch (Grpc.Core.RpcException) { if (record) Interlocked.Increment(ref errors); }
+        }
+        async Task RunAtRateAsync(int seconds, bool record)
+        {
+            var pending = new List<Task>();
+            var clock = Stopwatch.StartNew();
+            var total = seconds * options.RiskRate;
+            for (var i = 0; i < total; i++)
+            {
+                var due = TimeSpan.FromSeconds((double)i / options.RiskRate);
+                var wait = due - clock.Elapsed;
+                if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+                pending.Add(OneAsync(i, record));
+            }
+            await Task.WhenAll(pending);
+        }
+        await RunAtRateAsync(3, record: false);
+        await RunAtRateAsync(options.Seconds, record: true);
+        latencies.Sort();
+        double At(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+        return (latencies.Count + errors, At(0.50), At(0.99), latencies.Count == 0 ? double.NaN : latencies[^1], errors);
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine($"[analytics] {message}");
+
+    public sealed class Options
+    {
+        public int Seconds { get; private set; } = 20;
+        public int Producers { get; private set; } = 8;
+        public int RiskRate { get; private set; } = 1000;
+        public string WorkDir { get; private set; } = Path.Combine(".mesh", "bench");
+
+        public static Options Parse(string[] args)
+        {
+            var options = new Options();
+            for (var i = 0; i < args.Length; i += 2)
+            {
+                if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
+                var value = args[i + 1];
+                switch (args[i])
+                {
+                    case "--seconds": options.Seconds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--producers": options.Producers = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--risk-rate": options.RiskRate = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--work": options.WorkDir = value; break;
+                    default: throw new ArgumentException($"unknown flag {args[i]}");
+                }
+            }
+            return options;
+        }
+    }
+}
