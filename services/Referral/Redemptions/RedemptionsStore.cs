@@ -53,15 +53,20 @@ public sealed class RedemptionsStore(ReferralStore store)
         }
     }
 
-    /// <summary>RESERVED → CONFIRMED. A redemption the sweeper released meanwhile is taken again if the limits still allow it.</summary>
+    /// <summary>
+    /// RESERVED → CONFIRMED. A redemption released too early — by the sweeper (expired) or by a saga that believed its
+    /// booking was never written (NOT_BOOKED; the confirmation proves it was) — is taken again if the limits still allow
+    /// it; otherwise the booking keeps its discount uncounted (CONFIRMED_AFTER_EXPIRY_OVER_LIMIT), never silently.
+    /// </summary>
     public static async Task<RedemptionRow?> ConfirmAsync(NpgsqlTransaction tx, Guid bookingId, DateTime now)
     {
         var row = await LockAsync(tx, bookingId);
         if (row is null || row.State == RedemptionStates.Confirmed) return row;
         if (row.State == RedemptionStates.Released)
         {
-            // Only a reservation that expired unconfirmed comes back: booking charged the discounted amount already.
-            if (row.ReleaseReason != ReleaseReasons.Expired) return row;
+            // Only a reservation released before booking could confirm it comes back: booking charged the discounted
+            // amount already. One released by booking's own failure or cancellation events stays released.
+            if (row.ReleaseReason is not (ReleaseReasons.Expired or ReleaseReasons.NotBooked)) return row;
             if (!await RetakeAsync(tx, row))
             {
                 await tx.Connection!.ExecuteAsync("UPDATE redemptions SET release_reason = @reason, settle_time = @now WHERE id = @Id",

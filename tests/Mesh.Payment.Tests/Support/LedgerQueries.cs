@@ -20,6 +20,16 @@ public static class LedgerQueries
         return await c.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries");
     }
 
+    /// <summary>Debits minus credits per currency (every one must be zero): one row per currency that has entries.</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> TotalsByCurrencyAsync(NpgsqlDataSource db)
+    {
+        await using var c = await db.OpenConnectionAsync();
+        var rows = await c.QueryAsync<(string Currency, long Total)>("""
+            SELECT t.currency, sum(e.amount)::bigint FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id GROUP BY t.currency
+            """);
+        return rows.ToDictionary(r => r.Currency, r => r.Total);
+    }
+
     public static async Task<IReadOnlyList<PaymentRow>> PaymentsAsync(NpgsqlDataSource db, IEnumerable<Guid> ids)
     {
         await using var c = await db.OpenConnectionAsync();

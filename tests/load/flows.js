@@ -1,0 +1,111 @@
+// Steps of the mixed workload (mixed.yml) that plain YAML cannot say: preparing a pool of signed-in customers with a
+// saved card, picking a random show, seat or slot from what the mesh answered, realistic names and idempotency keys.
+// Artillery calls these with (context, events) or, after a response, (req, res, context, events).
+'use strict';
+
+const crypto = require('node:crypto');
+
+const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Margaret', 'Linus'];
+const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Hamilton', 'Torvalds'];
+const pick = (items) => items[Math.floor(Math.random() * items.length)];
+
+async function call(base, method, path, body, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(base + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+// One customer: registered, signed in, with a card that pays (4242…).
+async function newCustomer(base) {
+  const first = pick(FIRST), last = pick(LAST);
+  const email = `${first}.${last}.${crypto.randomUUID().slice(0, 8)}@load.mesh.test`.toLowerCase();
+  const password = `load-${crypto.randomUUID()}`;
+  await call(base, 'POST', '/v1/users', { email, password, displayName: `${first} ${last}` });
+  const session = await call(base, 'POST', '/v1/sessions', { email, password });
+  const card = await call(base, 'POST', '/v1/payment-methods',
+    { cardNumber: '4242 4242 4242 4242', expMonth: 12, expYear: new Date().getUTCFullYear() + 3, cvc: '123' }, session.accessToken);
+  return { email, password, token: session.accessToken, paymentMethodId: card.id };
+}
+
+// before: a pool of customers (signing up costs a password hash each; the scenarios sign in rarely, as people do),
+// the cities, and — when MESH_LOAD_ADMIN_EMAIL/PASSWORD name an admin — a coupon with a small limit, so limits are
+// reached under load, and a support agent token.
+async function preparePool(context, events) {
+  const base = context.vars.target;
+  const size = Number(process.env.MESH_LOAD_POOL || 20);
+  const pool = [];
+  for (let i = 0; i < size; i++) pool.push(await newCustomer(base));
+  context.vars.pool = pool;
+  const cities = await call(base, 'GET', '/v1/cities');
+  context.vars.cities = cities.cities.map((c) => c.id);
+  context.vars.coupon = '';
+  const adminEmail = process.env.MESH_LOAD_ADMIN_EMAIL, adminPassword = process.env.MESH_LOAD_ADMIN_PASSWORD;
+  if (adminEmail && adminPassword) {
+    await call(base, 'POST', '/v1/users', { email: adminEmail, password: adminPassword, displayName: 'Load Admin' }).catch(() => {});
+    const admin = await call(base, 'POST', '/v1/sessions', { email: adminEmail, password: adminPassword });
+    const code = `LOAD${crypto.randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+    const now = new Date();
+    await call(base, 'POST', '/v1/coupons', {
+      code, kind: 'PERCENT', percentOff: 10, currency: 'EUR', maxDiscountMinor: 500,
+      startTime: new Date(now.getTime() - 60_000).toISOString(), endTime: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+      totalLimit: Number(process.env.MESH_LOAD_COUPON_LIMIT || 50), perUserLimit: 3,
+    }, admin.accessToken);
+    context.vars.coupon = code;
+  }
+  events.emit('counter', 'mesh.pool.customers', pool.length);
+}
+
+// A customer from the pool for this virtual user, and the city they browse.
+async function beCustomer(context) {
+  const customer = pick(context.vars.pool);
+  context.vars.token = customer.token;
+  context.vars.email = customer.email;
+  context.vars.password = customer.password;
+  context.vars.paymentMethodId = customer.paymentMethodId;
+  context.vars.city = pick(context.vars.cities);
+  context.vars.key = crypto.randomUUID();
+  // One in four bookings is then cancelled (mixed.yml's ifTrue cannot draw random numbers itself).
+  context.vars.cancels = Math.random() < 0.25;
+  // An order's amount, the same in its retry (a retry with another body under the same key is refused, as it should be).
+  context.vars.amount = 100 + Math.floor(Math.random() * 8900);
+}
+
+async function chooseShow(req, res, context) {
+  const shows = safeJson(res.body).shows || [];
+  context.vars.showId = shows.length ? pick(shows).id : '';
+}
+
+// Up to two adjacent-in-list free seats; none free → the scenario's ifTrue skips the hold.
+async function chooseSeats(req, res, context) {
+  const free = (safeJson(res.body).seats || []).filter((s) => s.status === 'AVAILABLE');
+  if (free.length === 0) { context.vars.seatIds = ''; return; }
+  const start = Math.floor(Math.random() * free.length);
+  context.vars.seatIds = free.slice(start, start + 1 + Math.floor(Math.random() * 2)).map((s) => s.id);
+}
+
+async function chooseService(req, res, context) {
+  const services = safeJson(res.body).services || [];
+  context.vars.serviceId = services.length ? pick(services).id : '';
+  // A weekday a few days ahead: the demo services open Monday to Saturday.
+  const day = new Date(Date.now() + (2 + Math.floor(Math.random() * 5)) * 86_400_000);
+  if (day.getUTCDay() === 0) day.setUTCDate(day.getUTCDate() + 1);
+  context.vars.day = day.toISOString().slice(0, 10);
+}
+
+async function chooseSlot(req, res, context) {
+  const open = (safeJson(res.body).slots || []).filter((s) => s.available >= 1);
+  context.vars.slotStart = open.length ? pick(open).startTime : '';
+}
+
+async function newKey(context) {
+  context.vars.key = crypto.randomUUID();
+}
+
+function safeJson(body) {
+  try { return typeof body === 'string' ? JSON.parse(body) : body || {}; } catch { return {}; }
+}
+
+module.exports = { preparePool, beCustomer, chooseShow, chooseSeats, chooseService, chooseSlot, newKey };
