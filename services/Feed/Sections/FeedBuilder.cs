@@ -18,7 +18,7 @@ public sealed class FeedBuilder(CitySections city, Suggester suggester, TimeProv
     {
         var now = time.GetUtcNow().UtcDateTime;
         var trending = city.TrendingAsync(cityId, cancellationToken);
-        var suggested = viewer is null ? Task.FromResult<List<FeedItem>?>(null) : SuggestedAsync(viewer.UserId, cityId, now, cancellationToken);
+        var suggested = viewer is null ? Task.FromResult<List<FeedItem>?>(null) : SuggestedAsync(viewer.UserId, viewer.Authorization, cityId, now, cancellationToken);
         var upcoming = viewer is null ? Task.FromResult<List<FeedItem>?>(null) : city.UpcomingAsync(viewer.Authorization, cancellationToken);
         var fresh = city.NewInCityAsync(cityId, now, cancellationToken);
         var topRated = city.TopRatedAsync(cityId, cancellationToken);
@@ -46,11 +46,11 @@ public sealed class FeedBuilder(CitySections city, Suggester suggester, TimeProv
     }
 
     /// <summary>Suggestions, or null when they could not be made at all (feeddb failed).</summary>
-    private async Task<List<FeedItem>?> SuggestedAsync(string userId, string cityId, DateTime now, CancellationToken cancellationToken)
+    private async Task<List<FeedItem>?> SuggestedAsync(string userId, string? authorization, string cityId, DateTime now, CancellationToken cancellationToken)
     {
         try
         {
-            return (await suggester.SuggestAsync(userId, cityId, now, cancellationToken)).Items;
+            return (await suggester.SuggestAsync(userId, authorization, cityId, now, cancellationToken)).Items;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is Npgsql.NpgsqlException or TimeoutException)
         {

@@ -22,7 +22,7 @@ public sealed class Suggester(BookedStore booked, Analytics.V1.Analytics.Analyti
 
     public sealed record Result(List<FeedItem> Items, IReadOnlyList<string> Genres, IReadOnlyList<string> Categories);
 
-    public async Task<Result> SuggestAsync(string userId, string city, DateTime now, CancellationToken cancellationToken)
+    public async Task<Result> SuggestAsync(string userId, string? authorization, string city, DateTime now, CancellationToken cancellationToken)
     {
         var profile = new AffinityProfile();
         var mine = await booked.OfUserAsync(userId, cancellationToken);
@@ -34,8 +34,9 @@ public sealed class Suggester(BookedStore booked, Analytics.V1.Analytics.Analyti
             profile.AddShow(b.Genres, b.VenueId, AffinityProfile.BookingWeight);
         }
 
+        // The viewer's own token: analytics gives a history to its user (or staff) only.
         var historyTask = upstream.TryAsync("analytics.GetUserHistory", async () => await analytics.GetUserHistoryAsync(
-            new GetUserHistoryRequest { UserId = userId, PageSize = 100 }, upstream.Options(null, cancellationToken)), cancellationToken);
+            new GetUserHistoryRequest { UserId = userId, PageSize = 100 }, upstream.Options(authorization, cancellationToken)), cancellationToken);
         var servicesTask = upstream.TryAsync("catalog.ListServices", async () => await catalog.ListServicesAsync(
             new ListServicesRequest { City = city, PageSize = 100 }, upstream.Options(null, cancellationToken)), cancellationToken);
         var coBookedTask = booked.CoBookedAsync(userId, city, now, options.SectionLimit, cancellationToken);

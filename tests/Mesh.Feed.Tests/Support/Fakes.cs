@@ -107,11 +107,16 @@ public sealed class FakeAnalytics : Analytics.V1.Analytics.AnalyticsBase
     public override Task<GetTrendingResponse> GetTrending(GetTrendingRequest request, ServerCallContext context) =>
         Task.FromResult(new GetTrendingResponse { Items = { Trending.GetValueOrDefault(request.City, []) } });
 
-    public override Task<GetUserHistoryResponse> GetUserHistory(GetUserHistoryRequest request, ServerCallContext context) =>
-        Task.FromResult(new GetUserHistoryResponse
+    /// <summary>As the real service, only for a caller with a token (the user's own, which the feed forwards).</summary>
+    public override Task<GetUserHistoryResponse> GetUserHistory(GetUserHistoryRequest request, ServerCallContext context)
+    {
+        if (context.RequestHeaders.GetValue("authorization") is not { Length: > 0 })
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "A history is given to its user or staff only."));
+        return Task.FromResult(new GetUserHistoryResponse
         {
             Events = { Views.GetValueOrDefault(request.UserId, []).Select(item => new AnalyticsEvent { Id = Guid.NewGuid().ToString(), Type = "view", Item = item, UserId = request.UserId }) },
         });
+    }
 }
 
 /// <summary>
