@@ -60,7 +60,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
     }
 
     /// <summary>The notification request for a payment waiting for the cardholder's authentication.</summary>
-    private static OutboxMessage ActionNotice(PaymentRecord payment)
+    public static OutboxMessage ActionNotice(PaymentRecord payment)
     {
         var amount = $"{(payment.Amount / 100m).ToString("0.00", CultureInfo.InvariantCulture)} {payment.Currency}";
         var data = new Dictionary<string, string>
