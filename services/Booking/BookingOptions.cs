@@ -32,6 +32,9 @@ public sealed class BookingOptions
     /// <summary>How often the worker deletes expired seat claims (reads ignore them anyway; this keeps the table small).</summary>
     public TimeSpan ExpiredClaimSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long before it expires a hold's user is warned (booking.hold_expiring, once per hold, by the sweeper).</summary>
+    public TimeSpan HoldExpiryWarning { get; set; } = TimeSpan.FromMinutes(2);
+
     // Checkout saga (Bookings/).
 
     /// <summary>A checkout still PENDING this long after it began fails (PAYMENT_TIMEOUT) and frees its places.</summary>

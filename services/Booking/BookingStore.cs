@@ -268,6 +268,30 @@ public sealed class BookingStore(NpgsqlDataSource db)
         return expired;
     }
 
+    /// <summary>
+    /// Marks up to <paramref name="batch"/> active holds (not released, expired or in checkout) that expire within
+    /// (<paramref name="now"/>, <paramref name="horizon"/>] and were not warned yet, and writes a booking.hold_expiring
+    /// event for each, in one transaction: a hold is warned once. Returns the warned holds.
+    /// </summary>
+    public async Task<IReadOnlyList<HoldExpiring>> WarnExpiringHoldsAsync(DateTime now, DateTime horizon, int batch, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var expiring = (await connection.QueryAsync<HoldExpiring>("""
+            WITH due AS (
+                SELECT id FROM holds
+                WHERE released_at IS NULL AND expired_at IS NULL AND booking_id IS NULL AND warned_at IS NULL
+                  AND expires_at > @now AND expires_at <= @horizon
+                ORDER BY expires_at LIMIT @batch FOR UPDATE SKIP LOCKED)
+            UPDATE holds h SET warned_at = @now FROM due WHERE h.id = due.id
+            RETURNING h.id AS HoldId, h.user_id AS UserId, h.show_id AS ShowId, h.service_id AS ServiceId, h.expires_at AS ExpiresAt
+            """, new { now, horizon, batch }, transaction)).AsList();
+        foreach (var e in expiring)
+            await Outbox.AddAsync(transaction, HoldMessages.Expiring(e), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return expiring;
+    }
+
     /// <summary>Deletes claims that expired before <paramref name="now"/> whatever their hold; returns how many.</summary>
     public async Task<int> DeleteExpiredClaimsAsync(DateTime now, CancellationToken cancellationToken)
     {

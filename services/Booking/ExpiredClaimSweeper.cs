@@ -4,7 +4,8 @@ namespace Mesh.Booking;
 /// Now and then: records holds that expired (expired_at), frees their claims and announces each with a
 /// booking.hold_expired event through the outbox (one transaction per batch), then deletes any other expired claims.
 /// Seat and slot correctness does not depend on it (reads and CreateHold treat an expired claim as free); it gives
-/// the event and keeps the claim tables small. <see cref="SweepAsync"/> is public so tests sweep on their clock.
+/// the event and keeps the claim tables small. It also warns holds about to expire (within
+/// <see cref="BookingOptions.HoldExpiryWarning"/>) once each, with a booking.hold_expiring event. <see cref="SweepAsync"/> is public so tests sweep on their clock.
 /// </summary>
 public sealed class ExpiredClaimSweeper(BookingStore store, BookingOptions options, TimeProvider time, ILogger<ExpiredClaimSweeper> logger) : BackgroundService
 {
@@ -37,8 +38,16 @@ public sealed class ExpiredClaimSweeper(BookingStore store, BookingOptions optio
             expired += batch.Count;
             if (batch.Count < Batch) break;
         }
+        var warned = 0;
+        while (true)
+        {
+            var batch = await store.WarnExpiringHoldsAsync(now, now + options.HoldExpiryWarning, Batch, cancellationToken);
+            warned += batch.Count;
+            if (batch.Count < Batch) break;
+        }
         var deleted = await store.DeleteExpiredClaimsAsync(now, cancellationToken);
-        if (expired > 0 || deleted > 0) logger.LogDebug("Recorded {Holds} expired holds; deleted {Claims} other expired claims", expired, deleted);
+        if (expired > 0 || warned > 0 || deleted > 0)
+            logger.LogDebug("Recorded {Holds} expired holds; warned {Warned} expiring ones; deleted {Claims} other expired claims", expired, warned, deleted);
         return expired;
     }
 }

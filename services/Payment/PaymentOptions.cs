@@ -17,6 +17,9 @@ public sealed class PaymentOptions
     /// <summary>How long a REQUIRES_ACTION payment waits for its confirmation before it fails.</summary>
     public TimeSpan ActionTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long before a subscription renews its user is told ("subscription_renewing"; once per period).</summary>
+    public TimeSpan RenewalNoticeBefore { get; set; } = TimeSpan.FromDays(3);
+
     /// <summary>A recurring charge task still not done this long after it was enqueued is enqueued again (a lost message).</summary>
     public TimeSpan ChargeTaskRedeliverAfter { get; set; } = TimeSpan.FromHours(1);
 

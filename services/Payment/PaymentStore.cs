@@ -138,6 +138,21 @@ public sealed class PaymentStore(NpgsqlDataSource db)
     }
 
     /// <summary>
+    /// Active subscriptions that will renew (not canceling) within (<paramref name="now"/>, <paramref name="horizon"/>]
+    /// and whose user has not yet been told about this period's renewal.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> RenewalNoticeDueIdsAsync(DateTime now, DateTime horizon, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<Guid>("""
+            SELECT id FROM subscriptions
+            WHERE status = 'active' AND NOT cancel_at_period_end AND current_period_end > @now AND current_period_end <= @horizon
+              AND renewal_notice_period_end IS DISTINCT FROM current_period_end
+            ORDER BY id LIMIT @limit
+            """, new { now, horizon, limit })).AsList();
+    }
+
+    /// <summary>
     /// Records, in its own immediately committed transaction, when <paramref name="userId"/> first asked to cancel
     /// subscription <paramref name="id"/> now, and returns that first time (null: no such subscription of the user).
     /// A retry gets the first try's time back, so it prorates the same way.
@@ -381,6 +396,18 @@ public sealed class PaymentUnit(NpgsqlConnection connection, NpgsqlTransaction t
         ReadyThen(c => c.QuerySingleOrDefaultAsync<InstalmentChargeLink>(
             "SELECT instalment_plan_id AS InstalmentPlanId, instalment, attempt FROM instalment_charges WHERE payment_id = @paymentId",
             new { paymentId }, transaction));
+
+    /// <summary>
+    /// Marks the renewal notice for period end <paramref name="periodEnd"/> as written, if the subscription still
+    /// renews then (active, not canceling) and was not told yet. Returns whether it marked it: only then is the notice
+    /// written, so two rounds (or two workers) announce a period once.
+    /// </summary>
+    public Task<bool> MarkRenewalNoticeAsync(Guid id, DateTime periodEnd) =>
+        ReadyThen(async c => await c.ExecuteAsync("""
+            UPDATE subscriptions SET renewal_notice_period_end = @periodEnd
+            WHERE id = @id AND status = 'active' AND NOT cancel_at_period_end AND current_period_end = @periodEnd
+              AND renewal_notice_period_end IS DISTINCT FROM @periodEnd
+            """, new { id, periodEnd }, transaction) == 1);
 
     public Task InsertSubscriptionAsync(SubscriptionRecord s) =>
         ReadyThen(c => c.ExecuteAsync("""

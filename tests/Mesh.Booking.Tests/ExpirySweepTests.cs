@@ -6,7 +6,10 @@ using Npgsql;
 
 namespace Mesh.Booking.Tests;
 
-/// <summary>The sweeper records expired holds, frees their claims and announces each once (booking.hold_expired) through the outbox.</summary>
+/// <summary>
+/// The sweeper records expired holds, frees their claims and announces each once (booking.hold_expired) through the
+/// outbox; holds about to expire are warned once each (booking.hold_expiring).
+/// </summary>
 public sealed class ExpirySweepTests(BookingFixture fixture) : IClassFixture<BookingFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -52,6 +55,53 @@ public sealed class ExpirySweepTests(BookingFixture fixture) : IClassFixture<Boo
         Assert.Equal(0, await fixture.Sweeper.SweepAsync(Ct));
         Assert.Equal(events.Count, (await HoldExpiredEventsAsync(db)).Count);
         Assert.Equal(HoldStatus.Expired, (await fixture.Client.GetHoldAsync(new GetHoldRequest { Id = seatHold.Id }, fixture.As("sweep-seats"), cancellationToken: Ct)).Status);
+    }
+
+    [Fact]
+    public async Task A_hold_about_to_expire_is_warned_once_and_a_released_or_booked_one_never()
+    {
+        var (showId, seats) = fixture.AddShow(4);
+        var warned = await fixture.Client.CreateHoldAsync(new CreateHoldRequest { ShowId = showId, SeatIds = { seats[0] } }, fixture.As("warn-seats"), cancellationToken: Ct);
+        var (serviceId, start) = fixture.AddService(capacity: 4);
+        var slot = await fixture.Client.CreateHoldAsync(new CreateHoldRequest { ServiceId = serviceId, SlotStart = Timestamp.FromDateTime(start), Quantity = 2 }, fixture.As("warn-slot"), cancellationToken: Ct);
+        var released = await fixture.Client.CreateHoldAsync(new CreateHoldRequest { ShowId = showId, SeatIds = { seats[1] } }, fixture.As("warn-released"), cancellationToken: Ct);
+        await fixture.Client.ReleaseHoldAsync(new ReleaseHoldRequest { Id = released.Id }, fixture.As("warn-released"), cancellationToken: Ct);
+
+        await fixture.Sweeper.SweepAsync(Ct);
+        await using var db = new NpgsqlConnection(fixture.ConnectionString);
+        await db.OpenAsync(Ct);
+        Assert.DoesNotContain(await EventsAsync(db, "booking.hold_expiring"), e => e.GetProperty("HoldId").GetString() == warned.Id); // 10 minutes left: too early
+
+        // Within the default 2-minute warning: warned, by two sweeps still once; the hold stays active.
+        fixture.Clock.Advance(TimeSpan.FromMinutes(8) + TimeSpan.FromSeconds(30));
+        await fixture.Sweeper.SweepAsync(Ct);
+        await fixture.Sweeper.SweepAsync(Ct);
+        var events = await EventsAsync(db, "booking.hold_expiring");
+        var seatEvent = Assert.Single(events, e => e.GetProperty("HoldId").GetString() == warned.Id);
+        Assert.Equal(("warn-seats", showId, JsonValueKind.Null), (seatEvent.GetProperty("UserId").GetString(), seatEvent.GetProperty("ShowId").GetString(), seatEvent.GetProperty("ServiceId").ValueKind));
+        Assert.Equal(warned.ExpiresAt.ToDateTime(), seatEvent.GetProperty("ExpiresAt").GetDateTime().ToUniversalTime());
+        var slotEvent = Assert.Single(events, e => e.GetProperty("HoldId").GetString() == slot.Id);
+        Assert.Equal(serviceId, slotEvent.GetProperty("ServiceId").GetString());
+        Assert.DoesNotContain(events, e => e.GetProperty("HoldId").GetString() == released.Id);
+        var ids = new[] { Guid.Parse(warned.Id), Guid.Parse(slot.Id), Guid.Parse(released.Id) };
+        Assert.Equal(2, await ScalarAsync<long>(db, "SELECT count(*) FROM holds WHERE id = ANY(@ids) AND warned_at IS NOT NULL", ids));
+        Assert.Equal(HoldStatus.Active, (await fixture.Client.GetHoldAsync(new GetHoldRequest { Id = warned.Id }, fixture.As("warn-seats"), cancellationToken: Ct)).Status);
+
+        // When it then expires it is announced as expired, and never warned again.
+        fixture.Clock.Advance(TimeSpan.FromMinutes(2));
+        await fixture.Sweeper.SweepAsync(Ct);
+        Assert.Single(await EventsAsync(db, "booking.hold_expired"), e => e.GetProperty("HoldId").GetString() == warned.Id);
+        Assert.Single(await EventsAsync(db, "booking.hold_expiring"), e => e.GetProperty("HoldId").GetString() == warned.Id);
+    }
+
+    private static async Task<List<JsonElement>> EventsAsync(NpgsqlConnection db, string type)
+    {
+        await using var command = new NpgsqlCommand("SELECT body FROM mesh_outbox WHERE type = @type ORDER BY seq", db);
+        command.Parameters.AddWithValue("type", type);
+        var events = new List<JsonElement>();
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        while (await reader.ReadAsync(Ct)) events.Add(JsonDocument.Parse((byte[])reader[0]).RootElement.Clone());
+        return events;
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection db, string sql, Guid[] ids)

@@ -32,6 +32,12 @@ public sealed class EventKindsTests(NotificationFixture fixture) : IClassFixture
             var notification = Assert.Single(inbox.Notifications);
             Assert.Equal(kind, notification.Kind);
             Assert.NotEmpty(notification.Title);
+            if (Templates.TemplateCatalog.Knows(kind))
+            {
+                // The kind's own template (not the producer's fallback text), every placeholder filled from the event's data.
+                Assert.StartsWith(Templates.TemplateCatalog.Render(kind, "en", new Dictionary<string, string>()).Title.Split('{')[0], notification.Title);
+                Assert.DoesNotContain("{", notification.Title + notification.Body);
+            }
             Assert.Equal(1, inbox.UnreadCount);
             Assert.Equal(1, await fixture.ScalarAsync<long>("SELECT count(*) FROM sandbox_messages m JOIN deliveries d ON d.id = m.idempotency_key WHERE d.user_id = @Id AND m.channel = 'email'", new { user.Id }));
             Assert.Equal(1, await fixture.ScalarAsync<long>("SELECT count(*) FROM sandbox_messages m JOIN deliveries d ON d.id = m.idempotency_key WHERE d.user_id = @Id AND m.channel = 'sms'", new { user.Id }));

@@ -1,3 +1,4 @@
+using Dapper;
 using Mesh.Payment.Provider;
 using Mesh.Payment.Tests.Support;
 using Mesh.Payment.V1;
@@ -57,6 +58,44 @@ public sealed class ActionRequiredTests(PaymentFixture fixture) : IClassFixture<
         var hidden = await Assert.ThrowsAsync<RpcException>(async () =>
             await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = "424242" }, stranger.Bearer, cancellationToken: Ct));
         Assert.Equal(StatusCode.NotFound, hidden.StatusCode);
+    }
+
+    private Task<long> ActionNoticesAsync(Guid userId) =>
+        LedgerQueries.CountAsync(fixture.Database,
+            "SELECT count(*) FROM mesh_outbox WHERE type = 'notification.requested' AND convert_from(body, 'UTF8')::jsonb->>'Kind' = 'payment_requires_action' AND convert_from(body, 'UTF8')::jsonb->>'UserId' = @u",
+            new { u = userId.ToString() });
+
+    [Fact]
+    public async Task A_payment_that_requires_action_asks_once_for_a_notification_with_its_id_amount_and_deadline()
+    {
+        var key = $"k-{Guid.NewGuid():N}";
+        var (caller, pending) = await PendingAsync(4_250, key);
+        Assert.Equal(PaymentStatus.RequiresAction, pending.Status);
+        // The idempotent replay and the confirmation write no second notice.
+        await fixture.Client.CreatePaymentAsync(new CreatePaymentRequest { PaymentMethodId = pending.PaymentMethodId, Amount = 4_250, Currency = "EUR", Capture = true },
+            caller.WithKey(key), cancellationToken: Ct);
+        await fixture.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { Id = pending.Id, AuthenticationCode = "424242" }, caller.Bearer, cancellationToken: Ct);
+        Assert.Equal(1, await ActionNoticesAsync(caller.Id));
+
+        await using var connection = await fixture.Database.OpenConnectionAsync(Ct);
+        var json = await connection.ExecuteScalarAsync<string>(
+            "SELECT convert_from(body, 'UTF8') FROM mesh_outbox WHERE type = 'notification.requested' AND convert_from(body, 'UTF8')::jsonb->'Data'->>'payment_id' = @p",
+            new { p = pending.Id });
+        var body = System.Text.Json.JsonDocument.Parse(json!).RootElement;
+        var data = body.GetProperty("Data");
+        Assert.Equal(("payment_requires_action", "4250", "EUR", "42.50 EUR"),
+            (body.GetProperty("Kind").GetString(), data.GetProperty("amount").GetString(), data.GetProperty("currency").GetString(), data.GetProperty("amount_display").GetString()));
+        Assert.Equal(pending.NextAction.ExpireTime.ToDateTime(), DateTime.Parse(data.GetProperty("action_expire_time").GetString()!, null, System.Globalization.DateTimeStyles.RoundtripKind));
+    }
+
+    [Fact]
+    public async Task A_charge_without_the_cardholder_asks_for_no_action_notice()
+    {
+        var caller = fixture.NewCaller();
+        var method = await fixture.AddCardAsync(caller, TestCards.RequiresAction);
+        await Assert.ThrowsAsync<RpcException>(async () =>
+            await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = method }, caller.Bearer, cancellationToken: Ct));
+        Assert.Equal(0, await ActionNoticesAsync(caller.Id)); // it failed as authentication_required: nothing to confirm
     }
 
     [Fact]

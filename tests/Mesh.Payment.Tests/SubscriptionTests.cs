@@ -203,6 +203,43 @@ public sealed class SubscriptionTests(PaymentFixture fixture) : IClassFixture<Pa
         """, new { u = caller.Id.ToString(), kind });
 
     [Fact]
+    public async Task A_renewal_is_announced_once_per_period_within_the_notice_time_and_not_when_canceling()
+    {
+        var caller = fixture.NewCaller();
+        var card = await fixture.AddCardAsync(caller);
+        var sub = await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = card }, caller.Bearer, cancellationToken: Ct);
+        var leaving = fixture.NewCaller();
+        var leavingSub = await fixture.Client.CreateSubscriptionAsync(new CreateSubscriptionRequest { PlanId = "plus-monthly", PaymentMethodId = await fixture.AddCardAsync(leaving) },
+            leaving.Bearer, cancellationToken: Ct);
+        await fixture.Client.CancelSubscriptionAsync(new CancelSubscriptionRequest { Id = leavingSub.Id }, leaving.Bearer, cancellationToken: Ct); // at period end
+
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        Assert.Equal(0, await NotificationsAsync(caller, "subscription_renewing")); // a month away: too early
+
+        var periodEnd = sub.CurrentPeriodEnd.ToDateTimeOffset();
+        fixture.Clock.AdvanceTo(periodEnd.AddDays(-2)); // within the default 3 days
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        await fixture.Maintenance.RunOnceAsync(Ct); // a second round announces nothing again
+        Assert.Equal(1, await NotificationsAsync(caller, "subscription_renewing"));
+        Assert.Equal(0, await NotificationsAsync(leaving, "subscription_renewing"));
+        Assert.Equal(1, await LedgerQueries.CountAsync(fixture.Database, """
+            SELECT count(*) FROM mesh_outbox WHERE type = 'notification.requested'
+            AND convert_from(body, 'UTF8')::jsonb->'Data'->>'subscription_id' = @s AND convert_from(body, 'UTF8')::jsonb->'Data'->>'plan' = 'Plus'
+            AND (convert_from(body, 'UTF8')::jsonb->'Data'->>'renews_at')::timestamptz = @end
+            """, new { s = sub.Id, end = periodEnd.UtcDateTime }));
+
+        var renewed = await AtPeriodEndAsync(caller);
+        Assert.Equal(SubscriptionStatus.Active, renewed.Status);
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        Assert.Equal(1, await NotificationsAsync(caller, "subscription_renewing")); // the new period ends a month later
+
+        fixture.Clock.AdvanceTo(renewed.CurrentPeriodEnd.ToDateTimeOffset().AddDays(-1));
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        await fixture.Maintenance.RunOnceAsync(Ct);
+        Assert.Equal(2, await NotificationsAsync(caller, "subscription_renewing")); // once for each period
+    }
+
+    [Fact]
     public async Task Cancel_at_period_end_stops_renewal_and_cancel_now_ends_at_once()
     {
         var caller = fixture.NewCaller();

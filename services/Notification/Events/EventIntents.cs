@@ -31,6 +31,10 @@ public static class EventIntents
         {
             ["hold_id"] = h.HoldId.ToString(), ["show_id"] = h.ShowId?.ToString() ?? "", ["service_id"] = h.ServiceId?.ToString() ?? "",
         }) : default),
+        HoldExpiring => One(message, message.Json<HoldExpiringBody>() is var x ? (User(x.UserId), "hold_expiring", new Dictionary<string, string>
+        {
+            ["hold_id"] = x.HoldId.ToString(), ["expires_at"] = Money.Time(x.ExpiresAt), ["show_id"] = x.ShowId?.ToString() ?? "", ["service_id"] = x.ServiceId?.ToString() ?? "",
+        }) : default),
         PaymentFailed => message.Json<PaymentFailedBody>() is var p && p.UserId != Guid.Empty
             ? One(message, (p.UserId, "payment_failed", new Dictionary<string, string>
             {

@@ -13,6 +13,7 @@ public static class EventTypes
     public const string BookingCancelled = "booking.cancelled";
     public const string BookingFailed = "booking.failed";
     public const string HoldExpired = "booking.hold_expired";
+    public const string HoldExpiring = "booking.hold_expiring";
     public const string PaymentFailed = "payment.failed";
     public const string RefundSucceeded = "payment.refund_succeeded";
     public const string SubscriptionRenewed = "subscription.renewed";
@@ -21,12 +22,13 @@ public static class EventTypes
     public const string ShowCreated = "catalog.show_created";
 
     public static readonly string[] All =
-        [BookingConfirmed, BookingCancelled, BookingFailed, HoldExpired, PaymentFailed, RefundSucceeded, SubscriptionRenewed, ReferralRewarded, NotificationRequested, ShowCreated];
+        [BookingConfirmed, BookingCancelled, BookingFailed, HoldExpired, HoldExpiring, PaymentFailed, RefundSucceeded, SubscriptionRenewed, ReferralRewarded, NotificationRequested, ShowCreated];
 
     public sealed record BookingConfirmedBody(Guid BookingId, string UserId, Guid? ShowId, Guid? ServiceId, DateTime StartsAt, long Amount, string Currency, int Tickets);
     public sealed record BookingCancelledBody(Guid BookingId, string UserId, long RefundAmount, string Currency, string Reason);
     public sealed record BookingFailedBody(Guid BookingId, string UserId, string Reason);
     public sealed record HoldExpiredBody(Guid HoldId, string UserId, Guid? ShowId, Guid? ServiceId, DateTime ExpiredAt);
+    public sealed record HoldExpiringBody(Guid HoldId, string UserId, Guid? ShowId, Guid? ServiceId, DateTime ExpiresAt);
     public sealed record PaymentFailedBody(Guid PaymentId, Guid UserId, long Amount, string Currency, string FailureCode);
     public sealed record RefundSucceededBody(Guid RefundId, Guid PaymentId, Guid UserId, long Amount, string Currency);
     public sealed record SubscriptionRenewedBody(Guid SubscriptionId, Guid UserId, Guid PaymentId, DateTime PeriodEnd);

@@ -22,7 +22,7 @@ public static class Categories
 
     public static string Of(string kind) => kind switch
     {
-        _ when kind.StartsWith("booking_", StringComparison.Ordinal) || kind == "hold_expired" => Bookings,
+        _ when kind.StartsWith("booking_", StringComparison.Ordinal) || kind is "hold_expired" or "hold_expiring" => Bookings,
         _ when kind.StartsWith("payment_", StringComparison.Ordinal) || kind.StartsWith("refund_", StringComparison.Ordinal)
             || kind.StartsWith("instalment_", StringComparison.Ordinal) => Payments,
         _ when kind.StartsWith("subscription_", StringComparison.Ordinal) => Subscriptions,

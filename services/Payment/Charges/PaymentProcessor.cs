@@ -1,5 +1,8 @@
+using System.Globalization;
 using Mesh.Payment.Ledger;
+using Mesh.Payment.Notifications;
 using Mesh.Payment.Provider;
+using Mesh.ServiceDefaults.Messaging;
 
 namespace Mesh.Payment.Charges;
 
@@ -19,8 +22,15 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
 
     public static DateTime Microseconds(DateTime value) => value.AddTicks(-(value.Ticks % 10));
 
-    /// <summary>Creates payment <paramref name="paymentId"/> (also the provider reference: the same id never charges twice).</summary>
-    public async Task<PaymentRecord> CreateAsync(PaymentUnit unit, Guid userId, Guid paymentId, CreatePaymentCommand command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates payment <paramref name="paymentId"/> (also the provider reference: the same id never charges twice).
+    /// A payment that needs the cardholder's second step asks, in the same transaction, for a notification telling
+    /// them so ("payment_requires_action"): the request may have come through a queue, with nobody watching the answer.
+    /// </summary>
+    public Task<PaymentRecord> CreateAsync(PaymentUnit unit, Guid userId, Guid paymentId, CreatePaymentCommand command, CancellationToken cancellationToken) =>
+        CreateAsync(unit, userId, paymentId, command, cardholderCanAct: true, cancellationToken);
+
+    private async Task<PaymentRecord> CreateAsync(PaymentUnit unit, Guid userId, Guid paymentId, CreatePaymentCommand command, bool cardholderCanAct, CancellationToken cancellationToken)
     {
         var method = await unit.FindPaymentMethodAsync(userId, command.PaymentMethodId) ?? throw PaymentErrors.NotFound("payment method");
         var now = Now;
@@ -45,7 +55,27 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
         await unit.InsertPaymentAsync(payment);
         await RecordOutcomeAsync(unit, payment);
         if (payment.Status == PaymentStates.Failed) throw PaymentErrors.Declined(payment);
+        if (payment.Status == PaymentStates.RequiresAction && cardholderCanAct) await unit.PublishAsync(ActionNotice(payment));
         return payment;
+    }
+
+    /// <summary>The notification request for a payment waiting for the cardholder's authentication.</summary>
+    public static OutboxMessage ActionNotice(PaymentRecord payment)
+    {
+        var amount = $"{(payment.Amount / 100m).ToString("0.00", CultureInfo.InvariantCulture)} {payment.Currency}";
+        var data = new Dictionary<string, string>
+        {
+            ["payment_id"] = payment.Id.ToString(), ["amount"] = payment.Amount.ToString(CultureInfo.InvariantCulture),
+            ["currency"] = payment.Currency, ["amount_display"] = amount,
+        };
+        var deadline = "";
+        if (payment.ActionExpireTime is { } expires)
+        {
+            data["action_expire_time"] = expires.ToString("O", CultureInfo.InvariantCulture);
+            deadline = $" before {expires:yyyy-MM-dd HH:mm} UTC";
+        }
+        return NotificationRequests.For(payment.UserId, "payment_requires_action", "Confirm your payment",
+            $"Your payment of {amount} needs your confirmation (card authentication){deadline}, or it will fail.", data);
     }
 
     /// <summary>
@@ -55,7 +85,7 @@ public sealed class PaymentProcessor(IPaymentProvider provider, PaymentOptions o
     /// </summary>
     public async Task<PaymentRecord> CreateOffSessionAsync(PaymentUnit unit, Guid userId, Guid paymentId, CreatePaymentCommand command, CancellationToken cancellationToken)
     {
-        var payment = await CreateAsync(unit, userId, paymentId, command, cancellationToken);
+        var payment = await CreateAsync(unit, userId, paymentId, command, cardholderCanAct: false, cancellationToken);
         if (payment.Status != PaymentStates.RequiresAction) return payment;
         await AbandonActionAsync(unit, payment, cancellationToken);
         return payment.Status == PaymentStates.Failed ? throw PaymentErrors.Declined(payment) : payment; // completed at the provider after all

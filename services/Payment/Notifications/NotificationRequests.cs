@@ -3,10 +3,10 @@ using Mesh.ServiceDefaults.Messaging;
 namespace Mesh.Payment.Notifications;
 
 /// <summary>
-/// What the user should be told, as a request through the outbox (type <c>notification.requested</c>). There is no
-/// notification service yet: this event is the contract one will consume (send an e-mail, a push…). Body JSON:
-/// <c>{UserId, Kind, Subject, Body, Data}</c>; Kind is a stable machine name ("payment_failed", "subscription_canceled"),
-/// Data holds ids and figures as strings.
+/// What the user should be told, as a request through the outbox (type <c>notification.requested</c>), consumed by
+/// services/Notification (its template for the kind, if it has one, else Subject and Body). Body JSON:
+/// <c>{UserId, Kind, Subject, Body, Data}</c>; Kind is a stable machine name ("payment_failed", "subscription_canceled",
+/// "payment_requires_action", "subscription_renewing"), Data holds ids and figures as strings.
 /// </summary>
 public static class NotificationRequests
 {

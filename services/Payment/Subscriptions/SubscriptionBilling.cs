@@ -179,6 +179,45 @@ public sealed class SubscriptionBilling(PaymentStore store, PaymentProcessor pro
     }
 
     /// <summary>
+    /// Tells users ahead of a renewal (<see cref="PaymentOptions.RenewalNoticeBefore"/>): for each active subscription
+    /// not set to cancel whose period ends within that time, one "subscription_renewing" notification request and the
+    /// mark that this period was announced, in one transaction. The mark is a conditional update
+    /// (<see cref="PaymentUnit.MarkRenewalNoticeAsync"/>), so a period is announced once however many rounds run.
+    /// Returns how many notices were written.
+    /// </summary>
+    public async Task<int> NoticeRenewalsAsync(CancellationToken cancellationToken)
+    {
+        var noticed = 0;
+        var now = Now;
+        foreach (var id in await store.RenewalNoticeDueIdsAsync(now, now + options.RenewalNoticeBefore, 100))
+        {
+            await using var unit = await store.BeginAsync(cancellationToken);
+            var subscription = await unit.LockSubscriptionAsync(null, id);
+            if (subscription is null || !await unit.MarkRenewalNoticeAsync(id, subscription.CurrentPeriodEnd)) continue; // another worker has it, or it changed
+            var plan = await PlanOfAsync(unit, subscription);
+            await unit.PublishAsync(RenewalNotice(subscription, plan));
+            await unit.CommitAsync();
+            noticed++;
+        }
+        return noticed;
+    }
+
+    /// <summary>The "subscription_renewing" notification request for the period ending at the subscription's current_period_end.</summary>
+    public static OutboxMessage RenewalNotice(SubscriptionRecord s, PlanRecord plan)
+    {
+        var amount = FormatAmount(plan.Amount, plan.Currency);
+        var data = new Dictionary<string, string>
+        {
+            ["subscription_id"] = s.Id.ToString(), ["plan"] = plan.Name, ["plan_id"] = plan.Id,
+            ["amount"] = plan.Amount.ToString(CultureInfo.InvariantCulture), ["currency"] = plan.Currency, ["amount_display"] = amount,
+            ["renews_at"] = s.CurrentPeriodEnd.ToString("O", CultureInfo.InvariantCulture),
+        };
+        return NotificationRequests.For(s.UserId, "subscription_renewing", $"Your {plan.Name} subscription renews soon",
+            $"Your {plan.Name} subscription renews on {s.CurrentPeriodEnd:yyyy-MM-dd} and {amount} will be charged to your saved card. "
+            + "Cancel before then if you do not want it to renew.", data);
+    }
+
+    /// <summary>
     /// The consumer's work for one charge task, in its inbox transaction: charge the due period (payment id = task id),
     /// then renew, or count a failed try, schedule the next one and notify the user, or end the subscription when
     /// dunning is exhausted (<see cref="ApplyRenewalOutcomeAsync"/>); a charge left PROCESSING makes the subscription

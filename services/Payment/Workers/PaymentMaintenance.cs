@@ -8,7 +8,7 @@ namespace Mesh.Payment.Workers;
 /// failed, never a second charge — and the subscription or instalment plan waiting for it then renews, retries or
 /// activates, <see cref="SubscriptionBilling.SettleAsync"/>), fails REQUIRES_ACTION payments nobody confirmed in time, schedules due recurring
 /// charges (renewals, instalments and their dunning retries) as queue tasks (<see cref="SubscriptionBilling.EnqueueDueAsync"/>; the
-/// charging itself is <see cref="RecurringCharges"/>'s) and forgets idempotency keys past their lifetime (≥ 24 h).
+/// charging itself is <see cref="RecurringCharges"/>'s), tells users of renewals ahead (<see cref="SubscriptionBilling.NoticeRenewalsAsync"/>) and forgets idempotency keys past their lifetime (≥ 24 h).
 /// </summary>
 public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor processor, SubscriptionBilling billing, Instalments.InstalmentBilling instalments, Ledger.Reconciliation reconciliation, PaymentOptions options, TimeProvider time,
     ILogger<PaymentMaintenance> logger) : BackgroundService
@@ -62,6 +62,7 @@ public sealed class PaymentMaintenance(PaymentStore store, PaymentProcessor proc
             await unit.CommitAsync();
         }
         await billing.EnqueueDueAsync(cancellationToken);
+        await billing.NoticeRenewalsAsync(cancellationToken); // after renewals, so a period just renewed is not announced
         await instalments.EnqueueDueAsync(cancellationToken);
         await store.PurgeExpiredIdempotencyKeysAsync(time.GetUtcNow().UtcDateTime);
         await reconciliation.RunAsync(cancellationToken); // the metric follows the ledger

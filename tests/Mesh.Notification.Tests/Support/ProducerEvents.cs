@@ -2,6 +2,7 @@ using Mesh.Booking;
 using Mesh.Booking.Bookings;
 using Mesh.Catalog.Changes;
 using PaymentEvents = Mesh.Payment.Charges.PaymentEvents;
+using Mesh.Payment.Charges;
 using Mesh.Payment.Notifications;
 using Mesh.Payment.Subscriptions;
 using Mesh.Referral.Referrals;
@@ -20,6 +21,7 @@ public static class ProducerEvents
     [
         "booking_confirmed", "booking_cancelled", "booking_failed", "hold_expired", "payment_failed", "refund_succeeded",
         "subscription_renewed", "subscription_canceled", "referral_rewarded", "support_reply", "support_ticket_status",
+        "hold_expiring", "payment_requires_action", "subscription_renewing",
     ];
 
     public static ProducedEvent Of(string kind, DateTimeOffset now)
@@ -46,6 +48,14 @@ public static class ProducerEvents
                 new ReferralsStore.Rewarded(Guid.NewGuid(), user.ToString(), "REF-A", other.ToString(), "REF-B", 500, "EUR")), [user, other], kind),
             "support_reply" => new(SupportEvents.Reply(user, Guid.NewGuid(), "Where are my tickets?", 3), [user], kind),
             "support_ticket_status" => new(SupportEvents.StatusChanged(user, Guid.NewGuid(), "Where are my tickets?", "resolved"), [user], kind),
+            "hold_expiring" => new(HoldMessages.Expiring(new HoldExpiring(Guid.NewGuid(), user.ToString(), Guid.NewGuid(), null, now.AddMinutes(2).UtcDateTime)), [user], kind),
+            "payment_requires_action" => new(PaymentProcessor.ActionNotice(new PaymentRecord
+            {
+                Id = Guid.NewGuid(), UserId = user, Amount = 4_250, Currency = "EUR", Status = PaymentStates.RequiresAction, ActionExpireTime = now.AddMinutes(15).UtcDateTime,
+            }), [user], kind),
+            "subscription_renewing" => new(SubscriptionBilling.RenewalNotice(
+                new SubscriptionRecord { Id = Guid.NewGuid(), UserId = user, PlanId = "plus-monthly", Status = SubscriptionStates.Active, CurrentPeriodEnd = now.AddDays(3).UtcDateTime },
+                new PlanRecord { Id = "plus-monthly", Name = "Plus", Amount = 1_999, Currency = "EUR" }), [user], kind),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
