@@ -34,11 +34,18 @@ public sealed class MeshUpStopTests : IDisposable
         using var host = Process.Start(psi)!;
         var ready = new TaskCompletionSource();
         var output = new System.Text.StringBuilder();
+        // Signalled once every service has printed its endpoints (the startup summary): a signal in the middle of the
+        // start is another test.
+        var waiting = new HashSet<string>(AppHostFixture.Services);
         host.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
-            lock (output) output.AppendLine(e.Data);
-            if (e.Data.TrimStart().StartsWith("booking ", StringComparison.Ordinal)) ready.TrySetResult(); // the last to start
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+                var name = e.Data.TrimStart().Split(' ', 2)[0];
+                if (e.Data.Contains("http://", StringComparison.Ordinal) && waiting.Remove(name) && waiting.Count == 0) ready.TrySetResult();
+            }
         };
         host.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         host.BeginOutputReadLine();
