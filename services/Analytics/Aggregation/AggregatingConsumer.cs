@@ -110,24 +110,14 @@ public sealed class AggregatingConsumer(AggregateStore store, TrendingBoard tren
         {
             await AggregateStore.ResolveCitiesAsync(tx, counted);
             await store.AddAsync(tx, counted);
-            // Redis before the commit: both writes are idempotent per event id, so a commit that fails and a replay that
-            // follows add nothing twice, and a commit that succeeded never leaves Redis behind.
-            await Task.WhenAll(counted.Select(RedisAsync));
+            // Redis before the commit: both writes are idempotent per event id, so a commit that fails (or a batch whose
+            // script calls failed part way) and the replay that follows add nothing twice, and a commit that succeeded
+            // never leaves Redis behind. The whole batch in a few pipelined script calls, not one per event.
+            var notes = counted.Select(RiskSignals.NoteFor).OfType<RiskSignals.Note>().ToList();
+            await Task.WhenAll(trending.AddAsync(counted), risk.NoteAsync(notes));
         }
         await AggregateStore.SaveOffsetAsync(tx, Name, due[^1].Offset + 1);
         await tx.CommitAsync(cancellationToken);
-    }
-
-    private Task RedisAsync(AnalyticsEvent e)
-    {
-        var at = e.Time.ToDateTimeOffset();
-        var signal = e.Type switch
-        {
-            "payment" when e.UserId.Length > 0 && e.Attributes.GetValueOrDefault("outcome") == "failed" => risk.NoteDeclineAsync(e.UserId, e.Id, at),
-            "hold_expired" when e.UserId.Length > 0 => risk.NoteExpiredHoldAsync(e.UserId, e.Id, at),
-            _ => Task.CompletedTask,
-        };
-        return Task.WhenAll(signal, trending.AddAsync(e, e.CityId));
     }
 
     private IEnumerable<AnalyticsEvent> Read(Delivery delivery, DateTime now)

@@ -30,11 +30,48 @@ public sealed class RiskSignals(IDatabase redis, RiskOptions options)
 {
     private TimeSpan Longest => new[] { options.VelocityWindow, options.CardTestingWindow, options.HoardingWindow }.Max();
 
-    /// <summary>A declined payment of a user (stream consumer).</summary>
-    public Task NoteDeclineAsync(string userId, string eventId, DateTimeOffset at) => AddAsync($"risk:decline:user:{userId}", eventId, at);
+    /// <summary>A window entry the stream consumer writes: a declined payment or an expired hold of a user.</summary>
+    public sealed record Note(string Key, string EventId, long UnixMs);
 
-    /// <summary>A hold of a user that expired without a checkout (stream consumer).</summary>
-    public Task NoteExpiredHoldAsync(string userId, string eventId, DateTimeOffset at) => AddAsync($"risk:expired_hold:user:{userId}", eventId, at);
+    /// <summary>The note an event of the stream makes (payment.failed → a decline, booking.hold_expired → an expired hold), or null.</summary>
+    public static Note? NoteFor(AnalyticsEvent e)
+    {
+        if (e.UserId.Length == 0) return null;
+        var key = e.Type switch
+        {
+            "payment" when e.Attributes.GetValueOrDefault("outcome") == "failed" => $"risk:decline:user:{e.UserId}",
+            "hold_expired" => $"risk:expired_hold:user:{e.UserId}",
+            _ => null,
+        };
+        return key is null ? null : new Note(key, e.Id, e.Time.ToDateTimeOffset().ToUnixTimeMilliseconds());
+    }
+
+    // The consumer's notes of one batch in one call: per note ZADD (idempotent: a member is added once), the trim of
+    // what is older than the longest window before the note, the window's expiry. KEYS = one per note;
+    // ARGV[1] = ttl (s), then per note: member, score (ms), "(trim-before".
+    private const string AddNotes = """
+        for i = 1, #KEYS do
+          redis.call('ZADD', KEYS[i], ARGV[3 * i], ARGV[3 * i - 1])
+          redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[3 * i + 1])
+          redis.call('EXPIRE', KEYS[i], ARGV[1])
+        end
+        return #KEYS
+        """;
+
+    /// <summary>Writes the stream consumer's notes (declines, expired holds) of one batch, in one round trip.</summary>
+    public Task NoteAsync(IReadOnlyList<Note> notes)
+    {
+        if (notes.Count == 0) return Task.CompletedTask;
+        var longest = Longest;
+        var args = new List<RedisValue>(1 + notes.Count * 3) { (long)longest.TotalSeconds };
+        foreach (var note in notes)
+        {
+            args.Add(note.EventId);
+            args.Add(note.UnixMs);
+            args.Add($"({note.UnixMs - (long)longest.TotalMilliseconds}");
+        }
+        return redis.ScriptEvaluateAsync(AddNotes, [.. notes.Select(n => (RedisKey)n.Key)], [.. args]);
+    }
 
     // One round trip per CheckRisk: the writes (ZADD, trim, EXPIRE per window), then the counts, then the latest
     // attempt times. KEYS = written windows, counted windows, the cadence window (if any).
@@ -122,15 +159,5 @@ public sealed class RiskSignals(IDatabase redis, RiskOptions options)
         if (request.DeviceId.Length > 0) dimensions.Add(("device", request.DeviceId));
         if (request.CardFingerprint.Length > 0) dimensions.Add(("card", request.CardFingerprint));
         return dimensions;
-    }
-
-    private async Task AddAsync(string key, string member, DateTimeOffset at)
-    {
-        var ms = at.ToUnixTimeMilliseconds();
-        var longest = Longest;
-        var add = redis.SortedSetAddAsync(key, member, ms);
-        var trim = redis.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, ms - longest.TotalMilliseconds, Exclude.Stop);
-        var expire = redis.KeyExpireAsync(key, longest);
-        await Task.WhenAll(add, trim, expire);
     }
 }
