@@ -41,32 +41,64 @@ public sealed partial class AnalyticsApi(EventValidation validation, EventLog lo
 
     public override async Task<IngestEventsResponse> StreamEvents(IAsyncStreamReader<AnalyticsEvent> requestStream, ServerCallContext context)
     {
-        var accepted = 0;
-        var rejected = new List<RejectedEvent>();
+        var verdicts = new StreamVerdicts();
         var chunk = new List<AnalyticsEvent>(EventValidation.MaxBatch);
-        var offset = 0;
-        async Task FlushAsync()
-        {
-            var (judged, bad) = validation.Judge(chunk, new EventValidation.Sender(null, Internal: true));
-            var ok = judged.Select(j => j.Event).ToList();
-            foreach (var r in bad)
-            {
-                r.Index += offset;
-                r.Field = $"events[{r.Index}]" + r.Field[r.Field.IndexOf('.')..];
-            }
-            await log.AppendAsync(ok, context.CancellationToken);
-            accepted += ok.Count;
-            rejected.AddRange(bad);
-            offset += chunk.Count;
-            chunk.Clear();
-        }
         await foreach (var e in requestStream.ReadAllAsync(context.CancellationToken))
         {
             chunk.Add(e);
-            if (chunk.Count == EventValidation.MaxBatch) await FlushAsync();
+            if (chunk.Count == EventValidation.MaxBatch) { await AppendInternalAsync(chunk, verdicts, context.CancellationToken); chunk.Clear(); }
         }
-        if (chunk.Count > 0) await FlushAsync();
-        return Answer(accepted, rejected);
+        if (chunk.Count > 0) await AppendInternalAsync(chunk, verdicts, context.CancellationToken);
+        return Answer(verdicts.Accepted, verdicts.Rejected);
+    }
+
+    public override async Task<IngestEventsResponse> StreamEventBatches(IAsyncStreamReader<IngestEventsRequest> requestStream, ServerCallContext context)
+    {
+        var verdicts = new StreamVerdicts();
+        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            if (batch.Events.Count <= EventValidation.MaxBatch)
+            {
+                await AppendInternalAsync(batch.Events, verdicts, context.CancellationToken);
+                continue;
+            }
+            // An oversize message: each of its events refused (issue 23: per-event errors), the rest of the stream kept.
+            for (var i = 0; i < batch.Events.Count; i++)
+            {
+                var index = verdicts.Offset + i;
+                verdicts.Rejected.Add(new RejectedEvent
+                {
+                    Index = index, Field = $"events[{index}]",
+                    Reason = $"came in a message of {batch.Events.Count} events; at most {EventValidation.MaxBatch} a message",
+                });
+            }
+            verdicts.Offset += batch.Events.Count;
+        }
+        return Answer(verdicts.Accepted, verdicts.Rejected);
+    }
+
+    /// <summary>An internal producer's stream so far: its events are indexed by their position in the whole stream.</summary>
+    private sealed class StreamVerdicts
+    {
+        public int Offset;
+        public int Accepted;
+        public List<RejectedEvent> Rejected { get; } = [];
+    }
+
+    /// <summary>Judges up to <see cref="EventValidation.MaxBatch"/> events of an internal producer and appends the valid ones as one stream message.</summary>
+    private async Task AppendInternalAsync(IReadOnlyList<AnalyticsEvent> chunk, StreamVerdicts verdicts, CancellationToken cancellationToken)
+    {
+        var (judged, bad) = validation.Judge(chunk, new EventValidation.Sender(null, Internal: true));
+        var ok = judged.Select(j => j.Event).ToList();
+        foreach (var r in bad)
+        {
+            r.Index += verdicts.Offset;
+            r.Field = $"events[{r.Index}]" + r.Field[r.Field.IndexOf('.')..];
+        }
+        await log.AppendAsync(ok, cancellationToken);
+        verdicts.Accepted += ok.Count;
+        verdicts.Rejected.AddRange(bad);
+        verdicts.Offset += chunk.Count;
     }
 
     private static IngestEventsResponse Answer(int accepted, List<RejectedEvent> rejected)

@@ -135,6 +135,35 @@ public sealed class IngestionTests(AnalyticsFixture fixture) : IClassFixture<Ana
     }
 
     [Fact]
+    public async Task Internal_producers_stream_batches_indexed_across_the_stream_and_an_oversize_message_is_refused_event_by_event()
+    {
+        var user = Guid.NewGuid().ToString();
+        var show = $"shows/{Guid.NewGuid()}";
+        var before = await fixture.ProcessedAsync();
+        using var call = fixture.Client.StreamEventBatches(cancellationToken: Ct);
+        // Events 0-2, then 501 events (3-503: too many for one message), then 504-505.
+        await call.RequestStream.WriteAsync(new IngestEventsRequest
+        {
+            Events = { fixture.Event("hold", userId: user, item: show), fixture.Event("nonsense", userId: user), fixture.Event("view", userId: user, item: show) },
+        }, Ct);
+        var oversize = new IngestEventsRequest();
+        oversize.Events.AddRange(Enumerable.Range(0, 501).Select(_ => fixture.Event("view", userId: user, item: show)));
+        await call.RequestStream.WriteAsync(oversize, Ct);
+        var last = new IngestEventsRequest { Events = { fixture.Event("booking", userId: user, item: show), fixture.Event("view", item: show) } };
+        await call.RequestStream.WriteAsync(last, Ct);
+        await call.RequestStream.CompleteAsync();
+        var response = await call;
+
+        Assert.Equal(3, response.Accepted);
+        Assert.Equal(Enumerable.Range(3, 501).Select(i => $"events[{i}]").Prepend("events[1].type").Append("events[505].device_id"),
+            response.Rejected.Select(r => r.Field));
+        Assert.Equal([1, .. Enumerable.Range(3, 501), 505], response.Rejected.Select(r => r.Index));
+        // The three accepted ones are counted, none of the oversize message's.
+        await fixture.ProcessedAtLeastAsync(before + 3);
+        Assert.Equal(3, await fixture.ScalarAsync<long>("SELECT count(*) FROM user_events WHERE user_id = @user", new { user }));
+    }
+
+    [Fact]
     public async Task Over_rest_events_go_in_and_trending_comes_out()
     {
         var city = $"city-{Guid.NewGuid():N}"[..20];

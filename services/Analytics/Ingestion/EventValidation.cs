@@ -32,8 +32,10 @@ public sealed class EventValidation(AnalyticsOptions options, TimeProvider time)
         var rejected = new List<RejectedEvent>();
         for (var i = 0; i < events.Count; i++)
         {
-            var e = events[i].Clone();
-            if (!sender.Internal) e.UserId = sender.UserId ?? "";   // output only on the edge: the token says who
+            // On the edge the user is output only (the token says who): a copy is changed. An internal producer's event
+            // is kept as sent, so it is not copied (the ingestion of a stream of events allocates per event otherwise).
+            var e = sender.Internal ? events[i] : events[i].Clone();
+            if (!sender.Internal) e.UserId = sender.UserId ?? "";
             var (field, reason) = Problem(e, sender, now);
             if (field is null) accepted.Add((i, e));
             else rejected.Add(new RejectedEvent { Index = i, Field = $"events[{i}].{field}", Reason = reason! });

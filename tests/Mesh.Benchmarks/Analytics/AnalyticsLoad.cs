@@ -15,8 +15,8 @@ using Npgsql;
 namespace Mesh.Benchmarks.Analytics;
 
 /// <summary>
-/// <c>analytics-load</c> (issue 23, "Measure"): (1) sustained ingestion — P producers stream events (StreamEvents, 500
-/// per stream message) for S seconds, then the run waits until the consumer has counted every accepted event; the
+/// <c>analytics-load</c> (issue 23, "Measure"): (1) sustained ingestion — P producers stream batches of 500 events
+/// (StreamEventBatches, each batch one gRPC message and one stream message) for S seconds, then the run waits until the consumer has counted every accepted event; the
 /// number is accepted events ÷ the time from the first event until the consumer caught up (producer-side rate printed
 /// too). (2) CheckRisk latency at a fixed arrival rate (open loop, default 1,000 calls/s for S seconds), p50/p99/max.
 /// Real parts: PostgreSQL (durable), Redis and RabbitMQ as processes (Mesh.Servers), analytics composed as its
@@ -95,15 +95,20 @@ public static class AnalyticsLoad
             var random = new Random(p);
             while (clock.Elapsed < until)
             {
-                using var call = client.StreamEvents();
-                for (var i = 0; i < 5000; i++)
+                // A producer that buffers its events sends them 500 to a message (StreamEventBatches), 10 messages a call.
+                using var call = client.StreamEventBatches();
+                for (var m = 0; m < 10; m++)
                 {
-                    var e = new AnalyticsEvent
+                    var batch = new IngestEventsRequest();
+                    for (var i = 0; i < 500; i++)
                     {
-                        Id = Guid.CreateVersion7().ToString(), Type = types[random.Next(types.Length)], Time = Timestamp.FromDateTime(DateTime.UtcNow),
-                        UserId = users[random.Next(users.Length)], Item = shows[random.Next(shows.Length)], CityId = $"city-{random.Next(5)}",
-                    };
-                    await call.RequestStream.WriteAsync(e);
+                        batch.Events.Add(new AnalyticsEvent
+                        {
+                            Id = Guid.CreateVersion7().ToString(), Type = types[random.Next(types.Length)], Time = Timestamp.FromDateTime(DateTime.UtcNow),
+                            UserId = users[random.Next(users.Length)], Item = shows[random.Next(shows.Length)], CityId = $"city-{random.Next(5)}",
+                        });
+                    }
+                    await call.RequestStream.WriteAsync(batch);
                 }
                 await call.RequestStream.CompleteAsync();
                 Interlocked.Add(ref accepted, (await call).Accepted);
