@@ -164,6 +164,32 @@ public sealed class IngestionTests(AnalyticsFixture fixture) : IClassFixture<Ana
     }
 
     [Fact]
+    public async Task An_event_twice_in_one_message_and_again_in_the_next_counts_once_in_trending()
+    {
+        var city = $"c-{Guid.NewGuid():N}"[..16];
+        var (a, b) = ($"shows/{Guid.NewGuid()}", $"shows/{Guid.NewGuid()}");
+        var twice = fixture.Event("view", userId: Guid.NewGuid().ToString(), item: a, city: city);
+        var once = fixture.Event("view", userId: Guid.NewGuid().ToString(), item: b, city: city);
+        // Read after the others (the stream is read in order): once it is counted, so are they.
+        var last = fixture.Event("search", userId: Guid.NewGuid().ToString());
+        using (var call = fixture.Client.StreamEventBatches(cancellationToken: Ct))
+        {
+            await call.RequestStream.WriteAsync(new IngestEventsRequest { Events = { twice, twice.Clone(), once } }, Ct);
+            await call.RequestStream.WriteAsync(new IngestEventsRequest { Events = { twice.Clone() } }, Ct);
+            await call.RequestStream.WriteAsync(new IngestEventsRequest { Events = { last } }, Ct);
+            await call.RequestStream.CompleteAsync();
+            Assert.Equal(5, (await call).Accepted);
+        }
+        await Eventually.UntilAsync(() => fixture.ScalarAsync<long>("SELECT count(*) FROM processed_events WHERE event_id = @id", new { id = Guid.Parse(last.Id) }),
+            n => n == 1, "the last message counted");
+
+        var scores = (await fixture.Client.GetTrendingAsync(new GetTrendingRequest { City = city, Window = TrendingWindow.OneDay }, cancellationToken: Ct))
+            .Items.ToDictionary(i => i.Item, i => i.Score);
+        Assert.Equal(scores[b], scores[a]);   // one view each
+        Assert.Equal(1, await fixture.ScalarAsync<long>("SELECT count(*) FROM user_events WHERE event_id = @id", new { id = Guid.Parse(twice.Id) }));
+    }
+
+    [Fact]
     public async Task Over_rest_events_go_in_and_trending_comes_out()
     {
         var city = $"city-{Guid.NewGuid():N}"[..20];

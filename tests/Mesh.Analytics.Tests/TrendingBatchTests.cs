@@ -10,9 +10,10 @@ using StackExchange.Redis.KeyspaceIsolation;
 namespace Mesh.Analytics.Tests;
 
 /// <summary>
-/// The stream consumer writes a batch's trending increments and risk notes as a few script calls rather than one per
-/// event: an id twice in one batch, an id in two of a batch's script calls, and a batch retried after part of it was
-/// written (its commit failed, or a later call of it did) each count an event once. Against the real Redis, on a clock
+/// The stream consumer writes a batch's trending increments (per stream message, under the message's marker) and risk
+/// notes as a few script calls rather than one per event: a message written again, a batch spread over several script
+/// calls, and a batch retried after part of it was written (its commit failed, or a later call of it did) each count an
+/// event once. Against the real Redis, on a clock
 /// that stands still so scores read before and after compare exactly.
 /// </summary>
 public sealed class TrendingBatchTests(TestServers servers) : IAsyncLifetime
@@ -41,52 +42,53 @@ public sealed class TrendingBatchTests(TestServers servers) : IAsyncLifetime
     private async Task<Dictionary<string, double>> ScoresAsync(string city) =>
         (await _board.TopAsync(city, TrendingBoard.OneDay, "", 100)).ToDictionary(i => i.Item, i => i.Score);
 
+    private static TrendingBoard.Message Message(params AnalyticsEvent[] events) => new($"trend:msg:test:{Guid.NewGuid()}", events);
+
     [Fact]
-    public async Task An_id_twice_in_a_batch_counts_once_and_a_retried_batch_counts_only_what_it_had_not_written()
+    public async Task A_message_written_again_adds_nothing_and_a_retried_batch_adds_only_the_messages_it_had_not_written()
     {
         var city = $"c-{Guid.NewGuid():N}"[..16];
         var (a, b) = ($"shows/{Guid.NewGuid()}", $"shows/{Guid.NewGuid()}");
-        var first = View(a, city);
-        var second = View(a, city);
+        var first = Message(View(a, city), View(a, city));
 
-        // One batch holding the same event twice (a producer's retry landed in the same consumer batch).
-        Assert.Equal(2, await _board.AddAsync([first, first.Clone(), second]));
+        Assert.Equal(1, await _board.AddAsync([first]));
         var once = await ScoresAsync(city);
         Assert.Equal([a], once.Keys);
 
-        // The same batch again with one more event: what a batch whose commit (or a later script call) failed looks like
-        // when the consumer replays it from the stored offset.
-        Assert.Equal(1, await _board.AddAsync([first, second, View(b, city)]));
+        // The batch again with one more message: what a batch whose commit (or a later script call) failed looks like when
+        // the consumer replays it from the stored offset (the same events claimed from the same messages).
+        Assert.Equal(1, await _board.AddAsync([first, Message(View(b, city))]));
         var retried = await ScoresAsync(city);
         Assert.Equal(once[a], retried[a]);
         Assert.Equal(once[a] / 2, retried[b], tolerance: 1e-5);   // one view of b against two of a, same bucket, same decay
     }
 
     [Fact]
-    public async Task A_batch_larger_than_one_script_call_counts_each_id_once_across_its_calls()
+    public async Task A_batch_larger_than_one_script_call_adds_each_message_once_and_sums_an_item_within_a_message()
     {
         var city = $"c-{Guid.NewGuid():N}"[..16];
-        var item = $"shows/{Guid.NewGuid()}";
-        var events = Enumerable.Range(0, TrendingBoard.EventsPerCall * 2 + 10).Select(_ => View(item, city)).ToList();
-        // The first event again, in the batch's second script call.
-        events[TrendingBoard.EventsPerCall + 3] = events[0].Clone();
-        var distinct = events.Select(e => e.Id).Distinct().Count();
+        var (item, other) = ($"shows/{Guid.NewGuid()}", $"shows/{Guid.NewGuid()}");
+        // Each message: four views of one item and one of another (8 increments: 2 windows x 2 sets x 2 items), so the
+        // batch needs several calls.
+        var messages = Enumerable.Range(0, TrendingBoard.IncrementsPerCall / 8 * 3 + 5)
+            .Select(_ => Message(View(item, city), View(item, city), View(other, city), View(item, city), View(item, city))).ToList();
 
-        Assert.Equal(distinct, await _board.AddAsync(events));
-        var score = (await ScoresAsync(city))[item];
+        Assert.Equal(messages.Count, await _board.AddAsync(messages));
+        var scores = await ScoresAsync(city);
+        Assert.Equal(scores[other] * 4, scores[item], tolerance: 1e-3);
         var single = await ScoreOfOneViewAsync();
-        Assert.Equal(single * distinct, score, tolerance: 1e-3);
+        Assert.Equal(single * messages.Count, scores[other], tolerance: 1e-3);
 
         // Replayed whole: nothing more.
-        Assert.Equal(0, await _board.AddAsync(events));
-        Assert.Equal(score, (await ScoresAsync(city))[item]);
+        Assert.Equal(0, await _board.AddAsync(messages));
+        Assert.Equal(scores, await ScoresAsync(city));
     }
 
     private async Task<double> ScoreOfOneViewAsync()
     {
         var city = $"c-{Guid.NewGuid():N}"[..16];
         var item = $"shows/{Guid.NewGuid()}";
-        Assert.Equal(1, await _board.AddAsync([View(item, city)]));
+        Assert.Equal(1, await _board.AddAsync([Message(View(item, city))]));
         return (await ScoresAsync(city))[item];
     }
 
@@ -99,7 +101,7 @@ public sealed class TrendingBatchTests(TestServers servers) : IAsyncLifetime
         old.Time = Timestamp.FromDateTimeOffset(_clock.GetUtcNow() - TimeSpan.FromHours(25));
         var search = View("", city);
         search.Type = "search";
-        Assert.Equal(0, await _board.AddAsync([old, search, View(item, ""), View("", city)]));
+        Assert.Equal(0, await _board.AddAsync([Message(old, search, View(item, "")), Message(View("", city))]));
         Assert.Empty(await ScoresAsync(city));
     }
 

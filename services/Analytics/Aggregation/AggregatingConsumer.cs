@@ -11,8 +11,8 @@ namespace Mesh.Analytics.Aggregation;
 /// <summary>
 /// Reads the stream from the offset stored in analyticsdb and moves the aggregates batch by batch: in ONE PostgreSQL
 /// transaction the batch's event ids are claimed (an id counted before is skipped), histories, funnels and item cities
-/// change, the Redis windows (trending, risk signals; both idempotent per event id) are written, and the next offset is
-/// stored; the deliveries are acked after the commit. A crash anywhere replays from the stored offset and counts
+/// change, the Redis windows (trending, idempotent per stream message; risk signals, per event id) are written, and the
+/// next offset is stored; the deliveries are acked after the commit. A crash anywhere replays from the stored offset and counts
 /// nothing twice. The broker going away (restart) ends the connection: the consumer reconnects with back-off and
 /// resumes from the stored offset. Runs only when the broker's connection string is set (docs/decisions/0014).
 /// </summary>
@@ -100,21 +100,26 @@ public sealed class AggregatingConsumer(AggregateStore store, TrendingBoard tren
         if (due.Count == 0) return;
 
         var now = time.GetUtcNow().UtcDateTime;
-        var events = new List<AnalyticsEvent>();
-        foreach (var delivery in due) events.AddRange(Read(delivery, now));
-        var byId = new Dictionary<Guid, AnalyticsEvent>();
-        foreach (var e in events) byId.TryAdd(Guid.Parse(e.Id), e);
+        // Each id once, from the first message that holds it (a producer's retry can put it in two).
+        var byId = new Dictionary<Guid, (AnalyticsEvent Event, Delivery From)>();
+        foreach (var delivery in due)
+            foreach (var e in Read(delivery, now))
+                byId.TryAdd(Guid.Parse(e.Id), (e, delivery));
         var fresh = byId.Count == 0 ? [] : await AggregateStore.ClaimAsync(tx, byId.Keys);
-        var counted = byId.Where(p => fresh.Contains(p.Key)).Select(p => p.Value).ToList();
+        var claimed = byId.Where(p => fresh.Contains(p.Key)).Select(p => p.Value).ToList();
+        var counted = claimed.Select(c => c.Event).ToList();
         if (counted.Count > 0)
         {
             await AggregateStore.ResolveCitiesAsync(tx, counted);
             await store.AddAsync(tx, counted);
-            // Redis before the commit: both writes are idempotent per event id, so a commit that fails (or a batch whose
-            // script calls failed part way) and the replay that follows add nothing twice, and a commit that succeeded
-            // never leaves Redis behind. The whole batch in a few pipelined script calls, not one per event.
+            // Redis before the commit, idempotent: trending once per stream message (a marker; a replay claims the same
+            // events from the same messages), risk notes once per event id (sorted-set members). So a commit that fails,
+            // or a batch whose script calls failed part way, and the replay that follows add nothing twice, and a commit
+            // that succeeded never leaves Redis behind. The whole batch in a few pipelined script calls, not one per event.
             var notes = counted.Select(RiskSignals.NoteFor).OfType<RiskSignals.Note>().ToList();
-            await Task.WhenAll(trending.AddAsync(counted), risk.NoteAsync(notes));
+            var messages = claimed.GroupBy(c => c.From)
+                .Select(g => new TrendingBoard.Message($"trend:msg:{g.Key.Offset}:{g.Key.MessageId}", g.Select(c => c.Event).ToList())).ToList();
+            await Task.WhenAll(trending.AddAsync(messages), risk.NoteAsync(notes));
         }
         await AggregateStore.SaveOffsetAsync(tx, Name, due[^1].Offset + 1);
         await tx.CommitAsync(cancellationToken);

@@ -9,9 +9,12 @@ namespace Mesh.Analytics.Aggregation;
 /// (1 h = 12 × 5 min, 24 h = 24 × 1 h), one sorted set per city, bucket and kind (and one for every kind), each
 /// expiring once it has slid out. A read sums the window's buckets with weights halving every half-life of the bucket's
 /// age (ZUNIONSTORE with weights), so a view two hours ago counts a quarter as much as one now in the 24 h list.
-/// Adding is idempotent per event id (a "seen" key set in the same Lua script), so a replay after a crash between
-/// Redis and PostgreSQL's commit counts an event once (docs/decisions/0014). The stream consumer adds a whole batch at a
-/// time: one script call per few hundred events rather than one per event (docs/performance.md §13).
+/// The stream consumer adds a batch at a time, per stream message: a message's fresh events (those PostgreSQL claimed
+/// for this pass) are summed per item and set and added in a Lua script guarded by a marker key of the message, so a
+/// replay after a crash between Redis and PostgreSQL's commit adds nothing twice (the replay claims the same events
+/// from the same message: the first message at or after the stored offset that holds them). A few script calls per
+/// batch, not one per event, and one marker per message rather than a key per event (docs/decisions/0014,
+/// docs/performance.md §13).
 /// </summary>
 public sealed class TrendingBoard(IDatabase redis, TimeProvider time)
 {
@@ -23,97 +26,130 @@ public sealed class TrendingBoard(IDatabase redis, TimeProvider time)
     public static readonly Window OneHour = new("1h", TimeSpan.FromMinutes(5), 12, TimeSpan.FromMinutes(30));
     public static readonly Window OneDay = new("24h", TimeSpan.FromHours(1), 24, TimeSpan.FromHours(6));
 
-    /// <summary>Events per script call: a script holds Redis for its whole run (CheckRisk waits behind it), so a consumer
-    /// batch goes as several calls of this size, pipelined on the one connection (one round trip's wait for them all).</summary>
-    public const int EventsPerCall = 250;
+    /// <summary>What one stream message adds: its fresh events (those this pass counts), under a key naming the message.</summary>
+    /// <param name="Marker">Stable across replays of the message (its offset and message id).</param>
+    public sealed record Message(string Marker, IReadOnlyList<AnalyticsEvent> Events);
 
-    // One call adds a chunk of events, each once per event id. KEYS = one "seen" key per event, then the distinct sorted
-    // sets the chunk touches. ARGV[1] = #events, ARGV[2] = the seen keys' ttl, then one ttl per sorted set, then per
-    // event: member, weight, #sets, that many set indexes (1-based among the sets). An id seen before (an earlier
-    // call, an earlier pass over the stream, or the same id twice in this chunk) adds nothing; a set is given its ttl
-    // once, and only if a counted event touched it. Returns how many events were counted.
+    /// <summary>Increments per script call at most (a message is never split): a script holds Redis for its whole run and
+    /// CheckRisk waits behind it, so a consumer batch goes as several calls, pipelined on the one connection.</summary>
+    public const int IncrementsPerCall = 1000;
+
+    // One call adds the increments of a few stream messages, each message once. KEYS = one marker per message, then the
+    // sorted sets the call touches. ARGV[1] = the markers' ttl, ARGV[2] = the number of sets, then one ttl per set, then
+    // per message: the number of its increments, then per increment: set index (1-based among the sets), member, weight
+    // (the sum of the message's events for that item and set). A message whose marker is already set (written by an
+    // earlier pass whose PostgreSQL commit failed) adds nothing; a set gets its ttl once, if something was added to it.
+    // Returns how many messages added their increments.
     private const string AddOnce = """
-        local n = tonumber(ARGV[1])
-        local sets = #KEYS - n
+        local sets = tonumber(ARGV[2])
+        local messages = #KEYS - sets
         local touched = {}
-        local counted = 0
+        local added = 0
         local a = 3 + sets
-        for i = 1, n do
-          local member, weight, k = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-          if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[2]) then
-            counted = counted + 1
-            for j = 1, k do
-              local s = tonumber(ARGV[a + 2 + j])
-              redis.call('ZINCRBY', KEYS[n + s], weight, member)
+        for i = 1, messages do
+          local k = tonumber(ARGV[a])
+          if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
+            added = added + 1
+            for j = 0, k - 1 do
+              local s = tonumber(ARGV[a + 1 + 3 * j])
+              redis.call('ZINCRBY', KEYS[messages + s], ARGV[a + 3 + 3 * j], ARGV[a + 2 + 3 * j])
               touched[s] = true
             end
           end
-          a = a + 3 + k
+          a = a + 1 + 3 * k
         end
-        for s in pairs(touched) do redis.call('EXPIRE', KEYS[n + s], ARGV[2 + s]) end
-        return counted
+        for s in pairs(touched) do redis.call('EXPIRE', KEYS[messages + s], ARGV[2 + s]) end
+        return added
         """;
 
     public static Window For(TrendingWindow window) => window == TrendingWindow.OneDay ? OneDay : OneHour;
 
     /// <summary>
-    /// Adds each event's weight to its item in its city (<see cref="AnalyticsEvent.CityId"/>), once per event id, in
-    /// one script call per <see cref="EventsPerCall"/> events; events without city, item or weight, or older than a
-    /// day, add nothing. Returns how many events were counted now (not before).
+    /// Adds the weights of each message's events to their items in their cities (<see cref="AnalyticsEvent.CityId"/>),
+    /// each message once (its marker), summed per item and set within the message, in as few script calls as
+    /// <see cref="IncrementsPerCall"/> allows; events without city, item or weight, or older than a day, add nothing.
+    /// Returns how many messages added their increments now (not before).
     /// </summary>
-    public async Task<long> AddAsync(IReadOnlyList<AnalyticsEvent> events)
+    public async Task<long> AddAsync(IReadOnlyList<Message> messages)
     {
         var now = time.GetUtcNow();
         var calls = new List<Task<RedisResult>>();
-        foreach (var chunk in events.Where(e => Counts(e, now)).Chunk(EventsPerCall))
-            calls.Add(redis.ScriptEvaluateAsync(AddOnce, Keys(chunk, now, out var args), args));
+        var call = new Call();
+        foreach (var message in messages)
+        {
+            var increments = Increments(message, now);
+            if (increments.Count == 0) continue;
+            if (call.Increments > 0 && call.Increments + increments.Count > IncrementsPerCall)
+            {
+                calls.Add(call.SendAsync(redis));
+                call = new Call();
+            }
+            call.Add(message.Marker, increments);
+        }
+        if (call.Increments > 0) calls.Add(call.SendAsync(redis));
         var results = await Task.WhenAll(calls);
         return results.Sum(r => (long)r);
     }
 
-    private static bool Counts(AnalyticsEvent e, DateTimeOffset now) =>
-        EventTypes.TrendingWeight(e.Type) != 0 && e.Item.Length > 0 && e.CityId.Length > 0 && e.Time.ToDateTimeOffset() >= now - OneDay.Length;
-
-    /// <summary>The script's keys and arguments for one chunk (see <see cref="AddOnce"/>).</summary>
-    private static RedisKey[] Keys(AnalyticsEvent[] chunk, DateTimeOffset now, out RedisValue[] args)
+    /// <summary>A message's increments: per sorted set (key, ttl) and item, the sum of its events' weights.</summary>
+    private static Dictionary<(string Set, long Ttl, string Item), double> Increments(Message message, DateTimeOffset now)
     {
-        var sets = new Dictionary<string, (int Index, long Ttl)>();
-        var perEvent = new List<RedisValue>(chunk.Length * 7);
-        var refs = new List<int>(4);
-        foreach (var e in chunk)
+        var increments = new Dictionary<(string, long, string), double>();
+        foreach (var e in message.Events)
         {
+            var weight = EventTypes.TrendingWeight(e.Type);
+            if (weight == 0 || e.Item.Length == 0 || e.CityId.Length == 0) continue;
             var at = e.Time.ToDateTimeOffset();
+            if (at < now - OneDay.Length) continue;
             var kind = ItemNames.KindOf(e.Item);
-            refs.Clear();
-            foreach (var window in new[] { OneHour, OneDay })
+            foreach (var window in Windows)
             {
                 var bucket = BucketOf(window, at);
                 var ttl = (long)((BucketStart(window, bucket) + window.Length + window.Bucket - now).TotalSeconds);
                 if (ttl <= 0) continue;
-                foreach (var key in new[] { Key(window, e.CityId, "all", bucket), Key(window, e.CityId, kind, bucket) })
-                {
-                    if (!sets.TryGetValue(key, out var set)) sets[key] = set = (sets.Count + 1, ttl);
-                    refs.Add(set.Index);
-                }
+                foreach (var set in (ReadOnlySpan<string>)[Key(window, e.CityId, "all", bucket), Key(window, e.CityId, kind, bucket)])
+                    increments[(set, ttl, e.Item)] = increments.GetValueOrDefault((set, ttl, e.Item)) + weight;
             }
-            perEvent.Add(e.Item);
-            perEvent.Add(EventTypes.TrendingWeight(e.Type));
-            perEvent.Add(refs.Count);
-            foreach (var r in refs) perEvent.Add(r);
         }
-        var keys = new RedisKey[chunk.Length + sets.Count];
-        for (var i = 0; i < chunk.Length; i++) keys[i] = $"trend:seen:{chunk[i].Id}";
-        var ordered = sets.OrderBy(s => s.Value.Index).ToList();
-        for (var s = 0; s < ordered.Count; s++) keys[chunk.Length + s] = ordered[s].Key;
-        var header = new List<RedisValue>(2 + ordered.Count + perEvent.Count) { chunk.Length, SeenTtlSeconds };
-        header.AddRange(ordered.Select(s => (RedisValue)s.Value.Ttl));
-        header.AddRange(perEvent);
-        args = [.. header];
-        return keys;
+        return increments;
     }
 
-    /// <summary>How long an event id is remembered: past the 24 h window, plus an hour's margin for a late replay.</summary>
-    private static readonly long SeenTtlSeconds = (long)OneDay.Length.TotalSeconds + 3600;
+    private static readonly Window[] Windows = [OneHour, OneDay];
+
+    /// <summary>The keys and arguments of one script call (see <see cref="AddOnce"/>).</summary>
+    private sealed class Call
+    {
+        private readonly List<RedisKey> _markers = [];
+        private readonly Dictionary<string, (int Index, long Ttl)> _sets = [];
+        private readonly List<RedisValue> _perMessage = [];
+
+        public int Increments { get; private set; }
+
+        public void Add(string marker, Dictionary<(string Set, long Ttl, string Item), double> increments)
+        {
+            _markers.Add(marker);
+            _perMessage.Add(increments.Count);
+            foreach (var ((set, ttl, item), weight) in increments)
+            {
+                if (!_sets.TryGetValue(set, out var known)) _sets[set] = known = (_sets.Count + 1, ttl);
+                _perMessage.Add(known.Index);
+                _perMessage.Add(item);
+                _perMessage.Add(weight);
+            }
+            Increments += increments.Count;
+        }
+
+        public Task<RedisResult> SendAsync(IDatabase redis)
+        {
+            var sets = _sets.OrderBy(s => s.Value.Index).ToList();
+            RedisKey[] keys = [.. _markers, .. sets.Select(s => (RedisKey)s.Key)];
+            RedisValue[] args = [MarkerTtlSeconds, sets.Count, .. sets.Select(s => (RedisValue)s.Value.Ttl), .. _perMessage];
+            return redis.ScriptEvaluateAsync(AddOnce, keys, args);
+        }
+    }
+
+    /// <summary>How long a message's marker is kept: past the 24 h window, plus an hour's margin for a late replay.</summary>
+    private static readonly long MarkerTtlSeconds = (long)OneDay.Length.TotalSeconds + 3600;
 
     /// <summary>The window's best items in a city (kind "" = every kind), best first.</summary>
     public async Task<IReadOnlyList<TrendingItem>> TopAsync(string cityId, Window window, string kind, int count)
