@@ -39,11 +39,11 @@ public sealed class AggregateStore(NpgsqlDataSource db, AnalyticsOptions options
             new CommandDefinition("SELECT next_offset FROM stream_offsets WHERE consumer = @consumer", new { consumer }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Records the ids as counted; returns those not counted before (the rest were counted by an earlier pass over the stream).</summary>
+    /// <summary>Records the ids (distinct: the caller's dictionary keys) as counted; returns those not counted before (the rest were counted by an earlier pass over the stream).</summary>
     public static async Task<HashSet<Guid>> ClaimAsync(NpgsqlTransaction tx, IReadOnlyCollection<Guid> ids)
     {
         var fresh = await tx.Connection!.QueryAsync<Guid>("""
-            INSERT INTO processed_events (event_id, process_time) SELECT DISTINCT unnest(@ids), now()
+            INSERT INTO processed_events (event_id, process_time) SELECT unnest(@ids), now()
             ON CONFLICT DO NOTHING RETURNING event_id
             """, new { ids = ids.ToArray() }, tx);
         return fresh.ToHashSet();
@@ -82,7 +82,7 @@ public sealed class AggregateStore(NpgsqlDataSource db, AnalyticsOptions options
                 ids = withUser.Select(e => Guid.Parse(e.Id)).ToArray(), types = withUser.Select(e => e.Type).ToArray(),
                 devices = withUser.Select(e => e.DeviceId).ToArray(), items = withUser.Select(e => e.Item).ToArray(),
                 cities = withUser.Select(e => e.CityId).ToArray(),
-                attributes = withUser.Select(e => JsonSerializer.Serialize(e.Attributes.ToDictionary(a => a.Key, a => a.Value))).ToArray(),
+                attributes = withUser.Select(e => e.Attributes.Count == 0 ? "{}" : JsonSerializer.Serialize(e.Attributes.ToDictionary(a => a.Key, a => a.Value))).ToArray(),
             }, tx);
             // Keep each touched user's newest N (the oldest go; the primary key orders them).
             await tx.Connection!.ExecuteAsync("""

@@ -111,15 +111,15 @@ public sealed class AggregatingConsumer(AggregateStore store, TrendingBoard tren
         if (counted.Count > 0)
         {
             await AggregateStore.ResolveCitiesAsync(tx, counted);
-            await store.AddAsync(tx, counted);
             // Redis before the commit, idempotent: trending once per stream message (a marker; a replay claims the same
             // events from the same messages), risk notes once per event id (sorted-set members). So a commit that fails,
             // or a batch whose script calls failed part way, and the replay that follows add nothing twice, and a commit
-            // that succeeded never leaves Redis behind. The whole batch in a few pipelined script calls, not one per event.
+            // that succeeded never leaves Redis behind. The whole batch in a few pipelined script calls, not one per
+            // event, run while PostgreSQL writes the histories and funnels (they need only the cities resolved above).
             var notes = counted.Select(RiskSignals.NoteFor).OfType<RiskSignals.Note>().ToList();
             var messages = claimed.GroupBy(c => c.From)
                 .Select(g => new TrendingBoard.Message($"trend:msg:{g.Key.Offset}:{g.Key.MessageId}", g.Select(c => c.Event).ToList())).ToList();
-            await Task.WhenAll(trending.AddAsync(messages), risk.NoteAsync(notes));
+            await Task.WhenAll(store.AddAsync(tx, counted), trending.AddAsync(messages), risk.NoteAsync(notes));
         }
         await AggregateStore.SaveOffsetAsync(tx, Name, due[^1].Offset + 1);
         await tx.CommitAsync(cancellationToken);
