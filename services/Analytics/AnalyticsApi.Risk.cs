@@ -28,7 +28,7 @@ public sealed partial class AnalyticsApi
         var response = new CheckRiskResponse { Decision = decision, Reasons = { reasons } };
         if (decision != RiskDecision.Allow)
         {
-            var id = await cases.OpenAsync(request, decision, reasons, now.UtcDateTime, context.CancellationToken);
+            var id = await caseWriter.OpenAsync(request, decision, reasons, now.UtcDateTime, context.CancellationToken);
             response.CaseId = id.ToString();
             logger.LogInformation("Risk {Decision} for {Action} (user {UserId}): {Reasons}; case {CaseId}", decision, request.Action, request.UserId, string.Join(",", reasons), id);
         }

@@ -12,7 +12,7 @@ namespace Mesh.Analytics;
 /// consumer's (Aggregation/). Reads are in AnalyticsApi.Reads.cs, CheckRisk and the risk cases in AnalyticsApi.Risk.cs.
 /// </summary>
 public sealed partial class AnalyticsApi(EventValidation validation, EventLog log, IngestRateLimit rateLimit, AggregateStore aggregates,
-    TrendingBoard trending, RiskSignals signals, RiskRules rules, RiskCaseStore cases, TimeProvider time, ILogger<AnalyticsApi> logger)
+    TrendingBoard trending, RiskSignals signals, RiskRules rules, RiskCaseStore cases, RiskCaseWriter caseWriter, TimeProvider time, ILogger<AnalyticsApi> logger)
     : V1.Analytics.AnalyticsBase
 {
     /// <summary>Roles that see funnels, other users' histories and risk cases.</summary>

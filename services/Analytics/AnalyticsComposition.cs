@@ -35,10 +35,11 @@ public static class AnalyticsComposition
         services.AddSingleton<TrendingBoard>();
         services.AddHostedService<AggregatingConsumer>();
 
-        // Fraud and bot rules (Risk/): windows in Redis, plain rules, cases in analyticsdb.
+        // Fraud and bot rules (Risk/): windows in Redis, plain rules, cases in analyticsdb (written with group commit).
         services.AddSingleton<RiskSignals>();
         services.AddSingleton<RiskRules>();
         services.AddSingleton<RiskCaseStore>();
+        services.AddSingleton<RiskCaseWriter>();
 
         builder.AddTokenValidation();
         return builder;

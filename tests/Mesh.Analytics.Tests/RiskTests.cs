@@ -1,5 +1,8 @@
+using Dapper;
+using Mesh.Analytics.Risk;
 using Mesh.Analytics.Tests.Support;
 using Mesh.Analytics.V1;
+using Npgsql;
 
 namespace Mesh.Analytics.Tests;
 
@@ -164,6 +167,27 @@ public sealed class RiskTests(AnalyticsFixture fixture) : IClassFixture<Analytic
 
         var bad = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.ListRiskCasesAsync(new ListRiskCasesRequest { PageToken = "nope" }, fixture.Staff(), cancellationToken: Ct).ResponseAsync);
         Assert.Equal(["page_token"], Errors.Fields(bad));
+    }
+
+    [Fact]
+    public async Task Cases_opened_at_once_are_committed_together_and_each_answer_names_its_own()
+    {
+        // Many CHALLENGE answers at the same moment: the case writer inserts whatever waits in one statement.
+        var users = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid().ToString()).ToList();
+        var answers = await Task.WhenAll(users.Select(u => CheckAsync(RiskAction.SignIn, u, ip: $"10.9.{users.IndexOf(u)}.1", userAgent: "HeadlessChrome/131.0")));
+
+        Assert.All(answers, a => Assert.Equal(RiskDecision.Challenge, a.Decision));
+        Assert.Equal(users.Count, answers.Select(a => a.CaseId).Distinct().Count());
+        await using var connection = new NpgsqlConnection(fixture.Db);
+        var rows = (await connection.QueryAsync<(Guid Id, string UserId, string Ip, string[] Reasons)>(
+            "SELECT id, user_id, ip, reasons FROM risk_cases WHERE id = ANY(@ids)", new { ids = answers.Select(a => Guid.Parse(a.CaseId)).ToArray() }))
+            .ToDictionary(r => r.Id);
+        for (var i = 0; i < users.Count; i++)
+        {
+            var row = rows[Guid.Parse(answers[i].CaseId)];
+            Assert.Equal((users[i], $"10.9.{i}.1"), (row.UserId, row.Ip));
+            Assert.Equal([RiskRules.HeadlessClient], row.Reasons);
+        }
     }
 
     [Fact]

@@ -5,23 +5,33 @@ using Npgsql;
 
 namespace Mesh.Analytics.Risk;
 
-/// <summary>Risk cases (CHALLENGE and BLOCK answers) for staff review, newest first (uuid v7 ids), paged by the last id seen.</summary>
+/// <summary>Risk cases (CHALLENGE and BLOCK answers) for staff review, newest first (uuid v7 ids), paged by the last id seen; opened through <see cref="RiskCaseWriter"/>.</summary>
 public sealed class RiskCaseStore(NpgsqlDataSource db)
 {
-    public async Task<Guid> OpenAsync(CheckRiskRequest request, RiskDecision decision, IReadOnlyList<string> reasons, DateTime now, CancellationToken cancellationToken)
+    /// <summary>A case to open: the CheckRisk call it answers, the answer, and when.</summary>
+    public sealed record NewCase(Guid Id, CheckRiskRequest Request, RiskDecision Decision, IReadOnlyList<string> Reasons, DateTime CreateTime);
+
+    /// <summary>Inserts the cases in one statement (<see cref="RiskCaseWriter"/> batches them).</summary>
+    public async Task InsertAsync(IReadOnlyList<NewCase> cases, CancellationToken cancellationToken)
     {
-        var id = Guid.CreateVersion7(new DateTimeOffset(now));
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        // reasons travel as a JSON array per case (unnest cannot take an array of arrays of different lengths).
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO risk_cases (id, action, decision, reasons, user_id, ip, device_id, card_fingerprint, item, attributes, create_time)
-            VALUES (@id, @action, @decision, @reasons, @UserId, @Ip, @DeviceId, @CardFingerprint, @Item, @attributes::jsonb, @now)
+            SELECT id, action, decision, ARRAY(SELECT jsonb_array_elements_text(reasons::jsonb)), user_id, ip, device_id, card, item, attributes::jsonb, create_time
+            FROM unnest(@ids, @actions, @decisions, @reasons, @users, @ips, @devices, @cards, @items, @attributes, @times)
+                AS x(id, action, decision, reasons, user_id, ip, device_id, card, item, attributes, create_time)
             """, new
         {
-            id, action = Name(request.Action), decision = decision == RiskDecision.Block ? "BLOCK" : "CHALLENGE", reasons = reasons.ToArray(),
-            request.UserId, request.Ip, request.DeviceId, request.CardFingerprint, request.Item,
-            attributes = JsonSerializer.Serialize(request.Attributes.ToDictionary(a => a.Key, a => a.Value)), now,
+            ids = cases.Select(c => c.Id).ToArray(), actions = cases.Select(c => Name(c.Request.Action)).ToArray(),
+            decisions = cases.Select(c => c.Decision == RiskDecision.Block ? "BLOCK" : "CHALLENGE").ToArray(),
+            reasons = cases.Select(c => JsonSerializer.Serialize(c.Reasons)).ToArray(),
+            users = cases.Select(c => c.Request.UserId).ToArray(), ips = cases.Select(c => c.Request.Ip).ToArray(),
+            devices = cases.Select(c => c.Request.DeviceId).ToArray(), cards = cases.Select(c => c.Request.CardFingerprint).ToArray(),
+            items = cases.Select(c => c.Request.Item).ToArray(),
+            attributes = cases.Select(c => JsonSerializer.Serialize(c.Request.Attributes.ToDictionary(a => a.Key, a => a.Value))).ToArray(),
+            times = cases.Select(c => c.CreateTime).ToArray(),
         }, cancellationToken: cancellationToken));
-        return id;
     }
 
     /// <summary>Up to <paramref name="limit"/> cases older than <paramref name="before"/> (null = from the newest), newest first.</summary>
