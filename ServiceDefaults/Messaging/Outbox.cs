@@ -59,6 +59,7 @@ public static class Outbox
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(message);
+        if (PlantedFault.SkipsThisOne(message.Type)) return;
         await using var command = new NpgsqlCommand(InsertSql, transaction.Connection, transaction);
         AddParameters(command.Parameters, message);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -72,6 +73,7 @@ public static class Outbox
     public static NpgsqlBatchCommand BatchCommand(OutboxMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (PlantedFault.SkipsThisOne(message.Type)) return new NpgsqlBatchCommand("SELECT NULL");
         var command = new NpgsqlBatchCommand(InsertSql);
         AddParameters(command.Parameters, message);
         return command;
@@ -89,4 +91,18 @@ public static class Outbox
         parameters.Add(new() { Value = (object?)activity?.Id ?? DBNull.Value });
         parameters.Add(new() { Value = (object?)activity?.TraceStateString ?? DBNull.Value });
     }
+}
+
+/// <summary>
+/// A fault planted on purpose by the chaos suite (tests/Mesh.Chaos.Tests) to prove its invariants catch a lost
+/// message: with the environment variable <c>MESH_CHAOS_SKIP_OUTBOX_TYPE</c> set to a message type, the first outbox
+/// write of that type in this process is silently skipped. Unset (always, outside that test), it does nothing.
+/// </summary>
+internal static class PlantedFault
+{
+    private static readonly string? SkippedType = Environment.GetEnvironmentVariable("MESH_CHAOS_SKIP_OUTBOX_TYPE") is { Length: > 0 } type ? type : null;
+    private static int _skipped;
+
+    public static bool SkipsThisOne(string type) =>
+        SkippedType is not null && string.Equals(type, SkippedType, StringComparison.Ordinal) && Interlocked.Exchange(ref _skipped, 1) == 0;
 }

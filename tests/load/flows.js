@@ -9,13 +9,25 @@ const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances',
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Hamilton', 'Torvalds'];
 const pick = (items) => items[Math.floor(Math.random() * items.length)];
 
-async function call(base, method, path, body, token) {
+// Setup calls retry what a fault makes fail for a while (5xx, no connection) with back-off: the chaos run may kill,
+// pause or restart anything while the pool is being prepared. Registering again after a lost answer is a 409: fine.
+async function call(base, method, path, body, token, attempts = 8) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(base + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : {};
+  for (let attempt = 1; ; attempt++) {
+    let status = 0, text = '';
+    try {
+      const response = await fetch(base + path, { method, headers, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(30_000) });
+      status = response.status;
+      text = await response.text();
+      if (response.ok) return text ? JSON.parse(text) : {};
+      if (status === 409 && attempt > 1) return {};
+    } catch (e) {
+      text = String(e);
+    }
+    if ((status !== 0 && status < 500) || attempt >= attempts) throw new Error(`${method} ${path}: ${status} ${text.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 15_000)));
+  }
 }
 
 // One customer: registered, signed in, with a card that pays (4242…).
@@ -56,6 +68,8 @@ async function preparePool(context, events) {
     context.vars.coupon = code;
   }
   events.emit('counter', 'mesh.pool.customers', pool.length);
+  // The chaos run injects its faults once the workload itself runs: it waits for this file.
+  if (process.env.MESH_LOAD_READY_FILE) require('node:fs').writeFileSync(process.env.MESH_LOAD_READY_FILE, new Date().toISOString());
 }
 
 // A customer from the pool for this virtual user, and the city they browse.

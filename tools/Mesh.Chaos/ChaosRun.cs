@@ -1,0 +1,96 @@
+using Mesh.Chaos.Invariants;
+
+namespace Mesh.Chaos;
+
+/// <summary>What a chaos run found: every invariant with its figure, and the workload's own summary.</summary>
+public sealed record ChaosReport(IReadOnlyList<InvariantResult> Invariants, IReadOnlyList<string> LoadSummary, int LoadExitCode)
+{
+    public bool Passed => LoadExitCode == 0 && Invariants.All(i => i.Holds);
+}
+
+/// <summary>
+/// One chaos run: the mesh up, the workload running, the faults injected one after another spread over it, the mesh
+/// left to settle, then the invariants checked.
+/// </summary>
+public static class ChaosRun
+{
+    public static async Task<ChaosReport> RunAsync(ChaosOptions options, string repositoryRoot, CancellationToken ct)
+    {
+        var log = options.Log;
+        var random = options.Seed is { } seed ? new Random(seed) : new Random();
+        log("starting the mesh (app host)");
+        await using var mesh = await MeshUnderTest.StartAsync(options, ct);
+        log($"mesh healthy; edge {mesh.Edge}");
+
+        var report = Path.Combine(repositoryRoot, ".mesh", "bench", $"chaos-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(report)!);
+        var ready = report + ".ready";
+        var load = LoadRun.Start(repositoryRoot, mesh.Edge, options, report, ready);
+
+        // Faults evenly over the sustained phase once the workload runs (its customers prepared), each after the
+        // previous one has healed.
+        var preparing = DateTime.UtcNow;
+        while (!File.Exists(ready) && !load.HasExited && DateTime.UtcNow - preparing < TimeSpan.FromMinutes(10)) await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        log($"workload running (customers prepared in {(DateTime.UtcNow - preparing).TotalSeconds:0} s)");
+        var faults = new Faults(mesh, random, log);
+        var total = TimeSpan.FromSeconds(options.RampSeconds + options.DurationSeconds);
+        var gap = TimeSpan.FromSeconds(options.DurationSeconds / (double)(options.Faults.Count + 1));
+        var started = DateTime.UtcNow;
+        for (var i = 0; i < options.Faults.Count; i++)
+        {
+            var at = started + TimeSpan.FromSeconds(options.RampSeconds) + gap * (i + 1);
+            if (at > DateTime.UtcNow) await Task.Delay(at - DateTime.UtcNow, ct);
+            await faults.InjectAsync(options.Faults[i], options, ct);
+        }
+        var (exitCode, output) = await load.WaitAsync(ct);
+        log($"workload ended ({exitCode}) after {(DateTime.UtcNow - started).TotalSeconds:0} s of {total.TotalSeconds:0} planned");
+        if (exitCode != 0) foreach (var line in output.TakeLast(15)) log("  load: " + line);
+
+        var databases = new Dictionary<string, string>();
+        foreach (var name in MeshDatabases.Names) databases[name] = await mesh.ConnectionStringAsync(name, ct);
+        var db = new MeshDatabases(databases, await mesh.ConnectionStringAsync("messaging", ct));
+        await SettleAsync(db, options.SettleWithin, log, ct);
+
+        var results = new List<InvariantResult>
+        {
+            await WorkloadInvariants.ExercisedAsync(db, ct),
+            await BookingInvariants.SeatsSoldOnceAsync(db, ct),
+            await BookingInvariants.SlotsWithinCapacityAsync(db, ct),
+            await BookingInvariants.NoHoldOutlivesItsExpiryAsync(db, ct),
+            await BookingInvariants.BookingsTerminalAsync(db, ct),
+            await MoneyInvariants.ChargesAccountedAsync(db, ct),
+            await MoneyInvariants.LedgerBalancesAsync(db, ct),
+            await MessagingInvariants.OutboxesDrainedAsync(db, ct),
+            await MessagingInvariants.InboxOnceAsync(db, ct),
+            await MessagingInvariants.DeadLettersAsync(db, ct),
+            await CouponInvariants.WithinLimitsAsync(db, ct),
+        };
+        return new ChaosReport(results, output.Where(l => !l.StartsWith("Test run id", StringComparison.Ordinal)).ToList(), exitCode);
+    }
+
+    /// <summary>
+    /// Waits (bounded) for the mesh's resting state: no booking pending and every outbox sent. The invariants are then
+    /// checked whether or not it was reached — a mesh that never settles fails them.
+    /// </summary>
+    private static async Task SettleAsync(MeshDatabases db, TimeSpan within, Action<string> log, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + within;
+        while (true)
+        {
+            long pending, unsent = 0;
+            try
+            {
+                pending = await db.ScalarAsync<long>("bookingdb", "SELECT count(*) FROM bookings WHERE status = 'PENDING'", ct);
+                foreach (var name in await db.MessagingAsync(ct)) unsent += await db.ScalarAsync<long>(name, "SELECT count(*) FROM mesh_outbox WHERE sent_at IS NULL", ct);
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                log($"settling: database not answering yet ({e.Message})");
+                pending = unsent = -1;
+            }
+            if (pending == 0 && unsent == 0) { log("settled: no booking pending, every outbox sent"); return; }
+            if (DateTime.UtcNow > until) { log($"not settled within {within.TotalSeconds:0} s: {pending} bookings pending, {unsent} outbox rows unsent"); return; }
+            await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        }
+    }
+}

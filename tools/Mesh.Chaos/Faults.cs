@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Mesh.Chaos;
+
+/// <summary>
+/// The faults a chaos run injects, each through the app model and each ending with the mesh whole again: a service
+/// replica killed with SIGKILL (no graceful shutdown) and started again, the broker and the database stopped and
+/// started (clients see their connections drop), a service paused with SIGSTOP past its callers' deadlines and resumed.
+/// </summary>
+public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log)
+{
+    /// <summary>The services a kill or a pause picks from (booking runs two replicas).</summary>
+    private static readonly string[] Targets = ["booking", "payment", "catalog", "referral", "support", "rating", "users"];
+
+    public async Task InjectAsync(FaultKind kind, ChaosOptions options, CancellationToken ct)
+    {
+        switch (kind)
+        {
+            case FaultKind.KillService: await KillServiceAsync(ct); break;
+            case FaultKind.RestartBroker: await RestartAsync("messaging", ct); break;
+            case FaultKind.RestartDatabase: await RestartAsync("postgres", ct); break;
+            case FaultKind.PauseService: await PauseServiceAsync(options.PauseFor, ct); break;
+        }
+    }
+
+    private async Task KillServiceAsync(CancellationToken ct)
+    {
+        var (service, instance, pid) = PickInstance();
+        log($"fault: kill -9 {instance} (pid {pid})");
+        Signal(pid, "KILL");
+        await WaitStoppedAsync(instance, ct);
+        await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
+        await WaitHealthyAsync(instance, ct);
+        log($"fault: {instance} of {service} started again and healthy");
+    }
+
+    private async Task RestartAsync(string resource, CancellationToken ct)
+    {
+        log($"fault: stop {resource}");
+        var instance = mesh.InstanceIds(resource).Single();
+        await mesh.CommandAsync(instance, KnownResourceCommands.StopCommand, ct);
+        await WaitStoppedAsync(instance, ct);
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);   // down long enough for clients to notice and retry
+        await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
+        await WaitHealthyAsync(instance, ct);
+        log($"fault: {resource} started again and healthy");
+    }
+
+    private async Task PauseServiceAsync(TimeSpan pauseFor, CancellationToken ct)
+    {
+        var (_, instance, pid) = PickInstance();
+        log($"fault: kill -STOP {instance} (pid {pid}) for {pauseFor.TotalSeconds:0} s");
+        Signal(pid, "STOP");
+        try
+        {
+            await Task.Delay(pauseFor, ct);
+        }
+        finally
+        {
+            Signal(pid, "CONT");
+        }
+        log($"fault: {instance} resumed");
+    }
+
+    private (string Service, string Instance, int Pid) PickInstance()
+    {
+        var candidates = Targets.SelectMany(s => mesh.RunningInstances(s).Select(i => (s, i.InstanceId, i.Pid))).ToList();
+        if (candidates.Count == 0) throw new InvalidOperationException("no running service instance to pick");
+        return candidates[random.Next(candidates.Count)];
+    }
+
+    private async Task WaitHealthyAsync(string instanceId, CancellationToken ct)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(TimeSpan.FromMinutes(3));
+        await mesh.WaitInstanceHealthyAsync(instanceId, bound.Token);
+    }
+
+    private async Task WaitStoppedAsync(string resourceId, CancellationToken ct)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(TimeSpan.FromMinutes(2));
+        await mesh.WaitInstanceStateAsync(resourceId, [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart], bound.Token);
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, pid.ToString()]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -s {signal} {pid} failed ({kill.ExitCode})");
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Chaos;
+
+/// <summary>
+/// The whole mesh from AppHost/Program.cs, started by Aspire.Hosting.Testing with its data in a fresh directory, and
+/// what the chaos run does to it through the app model: the latest state of every resource instance (its process id),
+/// the start and stop commands the dashboard has, and each database's connection string for the invariants.
+/// </summary>
+public sealed class MeshUnderTest : IAsyncDisposable
+{
+    public static readonly string[] Services = ["users", "catalog", "payment", "booking", "referral", "rating", "support", "gateway"];
+    public const string AdminEmail = "chaos-admin@load.mesh.test";
+    public const string AdminPassword = "chaos-admin-password-1";
+
+    private readonly ConcurrentDictionary<string, ResourceEvent> _latest = new();
+    private readonly CancellationTokenSource _watching = new();
+    private Task _watcher = Task.CompletedTask;
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mesh-chaos-").FullName;
+    public DistributedApplication App { get; private set; } = null!;
+    public Uri Edge { get; private set; } = null!;
+
+    public static async Task<MeshUnderTest> StartAsync(ChaosOptions options, CancellationToken ct)
+    {
+        var mesh = new MeshUnderTest();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Mesh_AppHost>(
+            [$"--Mesh:Data={mesh.DataDirectory}", $"--Mesh:Admins={AdminEmail}", $"--Mesh:Replicas:booking={options.BookingReplicas}"], ct);
+        // The services' own logs stay in the app model (and its dashboard); this process prints the run's report.
+        // MESH_CHAOS_VERBOSE=1 prints them too.
+        if (Environment.GetEnvironmentVariable("MESH_CHAOS_VERBOSE") != "1")
+            builder.Services.AddLogging(logging => logging.AddFilter("Mesh.AppHost.Resources", LogLevel.None)
+                .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None).AddFilter("Aspire.Hosting", LogLevel.Warning));
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            var resource = builder.CreateResourceBuilder(project);
+            if (options.SkipOutboxType is { } type) resource.WithEnvironment("MESH_CHAOS_SKIP_OUTBOX_TYPE", type);
+        }
+        mesh.App = await builder.BuildAsync();
+        mesh._watcher = mesh.WatchAsync(mesh._watching.Token);
+        using var start = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        start.CancelAfter(TimeSpan.FromMinutes(10));
+        await mesh.App.StartAsync(start.Token);
+        foreach (var service in Services) await mesh.App.ResourceNotifications.WaitForResourceHealthyAsync(service, start.Token);
+        mesh.Edge = mesh.App.GetEndpoint("gateway", "http");
+        return mesh;
+    }
+
+    private async Task WatchAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var e in App.ResourceNotifications.WatchAsync(ct)) _latest[e.ResourceId] = e;
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>The running instances (replicas) of a resource, with their process ids.</summary>
+    public IReadOnlyList<(string InstanceId, int Pid)> RunningInstances(string resource) =>
+        _latest.Values
+            .Where(e => e.Resource.Name == resource && e.Snapshot.State?.Text == KnownResourceStates.Running)
+            .Select(e => (e.ResourceId, Pid: e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value))
+            .Where(x => x.Pid is not null)
+            .Select(x => (x.ResourceId, Convert.ToInt32(x.Pid, System.Globalization.CultureInfo.InvariantCulture)))
+            .OrderBy(x => x.ResourceId, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Runs a resource command (the dashboard's Start/Stop) on a resource or one of its instances.</summary>
+    public async Task CommandAsync(string resourceId, string command, CancellationToken ct)
+    {
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resourceId, command, ct);
+        if (!result.Success) throw new InvalidOperationException($"{command} {resourceId}: {result.Message}");
+    }
+
+
+    /// <summary>The instance ids of a resource (its replicas; one for a resource without replicas).</summary>
+    public IReadOnlyList<string> InstanceIds(string resource) =>
+        _latest.Values.Where(e => e.Resource.Name == resource).Select(e => e.ResourceId).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Waits until one instance reports itself Running and healthy again.</summary>
+    public async Task WaitInstanceHealthyAsync(string instanceId, CancellationToken ct)
+    {
+        while (!(_latest.TryGetValue(instanceId, out var e) && e.Snapshot.State?.Text == KnownResourceStates.Running
+                 && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy))
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+    }
+
+    /// <summary>
+    /// Waits until one instance (e.g. one replica "booking-abcd1234") is in one of <paramref name="states"/>. The app
+    /// model's own wait matches resource names, which every replica shares.
+    /// </summary>
+    public async Task WaitInstanceStateAsync(string instanceId, IReadOnlyCollection<string> states, CancellationToken ct)
+    {
+        while (!(_latest.TryGetValue(instanceId, out var e) && e.Snapshot.State?.Text is { } state && states.Contains(state)))
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+    }
+
+    public async Task<string> ConnectionStringAsync(string database, CancellationToken ct) =>
+        await App.GetConnectionStringAsync(database, ct) ?? throw new InvalidOperationException($"no connection string for {database}");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _watching.CancelAsync();
+        await _watcher;
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
