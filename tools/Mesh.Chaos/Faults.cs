@@ -29,11 +29,24 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         var (service, instance, pid) = PickInstance();
         log($"fault: kill -9 {instance} (pid {pid})");
         Signal(pid, "KILL");
-        await WaitStoppedAsync(instance, ct);
-        await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
+        // The orchestrator notices the exit (Exited/Finished) — or may start the process again by itself (a new pid).
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        var seen = new List<string>();
+        while (true)
+        {
+            var (state, now) = mesh.InstanceState(instance);
+            if (seen.LastOrDefault() != $"{state}/{now}") seen.Add($"{state}/{now}");
+            if (state is not null && Stopped.Contains(state)) break;
+            if (state == KnownResourceStates.Running && now is { } p && p != pid) { log($"fault: {instance} was restarted by the orchestrator (pid {p})"); break; }
+            if (DateTime.UtcNow > until) throw new TimeoutException($"{instance} never reported its exit after kill -9 (states seen: {string.Join(", ", seen)})");
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+        if (Stopped.Contains(mesh.InstanceState(instance).State ?? "")) await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
         await WaitHealthyAsync(instance, ct);
-        log($"fault: {instance} of {service} started again and healthy");
+        log($"fault: {instance} of {service} running again and healthy");
     }
+
+    private static readonly string[] Stopped = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
 
     private async Task RestartAsync(string resource, CancellationToken ct)
     {

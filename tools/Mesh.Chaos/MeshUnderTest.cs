@@ -80,6 +80,14 @@ public sealed class MeshUnderTest : IAsyncDisposable
     }
 
 
+    /// <summary>An instance's latest state and process id, as the app model last reported them.</summary>
+    public (string? State, int? Pid) InstanceState(string instanceId)
+    {
+        if (!_latest.TryGetValue(instanceId, out var e)) return (null, null);
+        var pid = e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+        return (e.Snapshot.State?.Text, pid is null ? null : Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The instance ids of a resource (its replicas; one for a resource without replicas).</summary>
     public IReadOnlyList<string> InstanceIds(string resource) =>
         _latest.Values.Where(e => e.Resource.Name == resource).Select(e => e.ResourceId).Order(StringComparer.Ordinal).ToList();
