@@ -3,7 +3,7 @@ using Mesh.Chaos.Invariants;
 namespace Mesh.Chaos;
 
 /// <summary>What a chaos run found: every invariant with its figure, and the workload's own summary.</summary>
-public sealed record ChaosReport(IReadOnlyList<InvariantResult> Invariants, IReadOnlyList<string> LoadSummary, int LoadExitCode)
+public sealed record ChaosReport(IReadOnlyList<InvariantResult> Invariants, IReadOnlyList<string> LoadSummary, int LoadExitCode, IReadOnlyList<string> FaultsInjected)
 {
     public bool Passed => LoadExitCode == 0 && Invariants.All(i => i.Holds);
 }
@@ -36,11 +36,12 @@ public static class ChaosRun
         var total = TimeSpan.FromSeconds(options.RampSeconds + options.DurationSeconds);
         var gap = TimeSpan.FromSeconds(options.DurationSeconds / (double)(options.Faults.Count + 1));
         var started = DateTime.UtcNow;
+        var injected = new List<string>();
         for (var i = 0; i < options.Faults.Count; i++)
         {
             var at = started + TimeSpan.FromSeconds(options.RampSeconds) + gap * (i + 1);
             if (at > DateTime.UtcNow) await Task.Delay(at - DateTime.UtcNow, ct);
-            await faults.InjectAsync(options.Faults[i], options, ct);
+            injected.Add(await faults.InjectAsync(options.Faults[i], options, ct));
         }
         var (exitCode, output) = await load.WaitAsync(ct);
         log($"workload ended ({exitCode}) after {(DateTime.UtcNow - started).TotalSeconds:0} s of {total.TotalSeconds:0} planned");
@@ -64,8 +65,9 @@ public static class ChaosRun
             await MessagingInvariants.InboxOnceAsync(db, ct),
             await MessagingInvariants.DeadLettersAsync(db, ct),
             await CouponInvariants.WithinLimitsAsync(db, ct),
+            await NotificationInvariants.DeliveredOncePerChannelAsync(db, ct),
         };
-        return new ChaosReport(results, output.Where(l => !l.StartsWith("Test run id", StringComparison.Ordinal)).ToList(), exitCode);
+        return new ChaosReport(results, output.Where(l => !l.StartsWith("Test run id", StringComparison.Ordinal)).ToList(), exitCode, injected);
     }
 
     /// <summary>
@@ -82,14 +84,15 @@ public static class ChaosRun
             {
                 pending = await db.ScalarAsync<long>("bookingdb", "SELECT count(*) FROM bookings WHERE status = 'PENDING'", ct);
                 foreach (var name in await db.MessagingAsync(ct)) unsent += await db.ScalarAsync<long>(name, "SELECT count(*) FROM mesh_outbox WHERE sent_at IS NULL", ct);
+                pending += await db.ScalarAsync<long>("notificationdb", "SELECT count(*) FROM deliveries WHERE state = 'pending'", ct);
             }
             catch (Npgsql.NpgsqlException e)
             {
                 log($"settling: database not answering yet ({e.Message})");
                 pending = unsent = -1;
             }
-            if (pending == 0 && unsent == 0) { log("settled: no booking pending, every outbox sent"); return; }
-            if (DateTime.UtcNow > until) { log($"not settled within {within.TotalSeconds:0} s: {pending} bookings pending, {unsent} outbox rows unsent"); return; }
+            if (pending == 0 && unsent == 0) { log("settled: no booking or delivery pending, every outbox sent"); return; }
+            if (DateTime.UtcNow > until) { log($"not settled within {within.TotalSeconds:0} s: {pending} bookings or deliveries pending, {unsent} outbox rows unsent"); return; }
             await Task.Delay(TimeSpan.FromSeconds(5), ct);
         }
     }

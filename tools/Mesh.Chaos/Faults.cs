@@ -11,20 +11,24 @@ namespace Mesh.Chaos;
 public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log)
 {
     /// <summary>The services a kill or a pause picks from (booking runs two replicas).</summary>
-    private static readonly string[] Targets = ["booking", "payment", "catalog", "referral", "support", "rating", "users"];
+    private static readonly string[] Targets = ["booking", "payment", "catalog", "referral", "support", "rating", "users", "notification", "analytics", "feed", "ads"];
 
-    public async Task InjectAsync(FaultKind kind, ChaosOptions options, CancellationToken ct)
+    /// <summary>Injects one fault and waits until it has healed; returns what was done, for the report.</summary>
+    public async Task<string> InjectAsync(FaultKind kind, ChaosOptions options, CancellationToken ct)
     {
-        switch (kind)
+        var began = DateTime.UtcNow;
+        var what = kind switch
         {
-            case FaultKind.KillService: await KillServiceAsync(ct); break;
-            case FaultKind.RestartBroker: await RestartAsync("messaging", ct); break;
-            case FaultKind.RestartDatabase: await RestartAsync("postgres", ct); break;
-            case FaultKind.PauseService: await PauseServiceAsync(options.PauseFor, ct); break;
-        }
+            FaultKind.KillService => await KillServiceAsync(ct),
+            FaultKind.RestartBroker => await RestartAsync("messaging", ct),
+            FaultKind.RestartDatabase => await RestartAsync("postgres", ct),
+            FaultKind.PauseService => await PauseServiceAsync(options.PauseFor, ct),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        return $"{began:HH:mm:ss} {what}; healed after {(DateTime.UtcNow - began).TotalSeconds:0} s";
     }
 
-    private async Task KillServiceAsync(CancellationToken ct)
+    private async Task<string> KillServiceAsync(CancellationToken ct)
     {
         var (service, instance, pid) = PickInstance();
         log($"fault: kill -9 {instance} (pid {pid})");
@@ -44,11 +48,12 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         if (Stopped.Contains(mesh.InstanceState(instance).State ?? "")) await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
         await WaitHealthyAsync(instance, ct);
         log($"fault: {instance} of {service} running again and healthy");
+        return $"kill -9 {instance} (pid {pid})";
     }
 
     private static readonly string[] Stopped = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
 
-    private async Task RestartAsync(string resource, CancellationToken ct)
+    private async Task<string> RestartAsync(string resource, CancellationToken ct)
     {
         log($"fault: stop {resource}");
         var instance = mesh.InstanceIds(resource).Single();
@@ -58,9 +63,10 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
         await WaitHealthyAsync(instance, ct);
         log($"fault: {resource} started again and healthy");
+        return $"stop and start {resource}";
     }
 
-    private async Task PauseServiceAsync(TimeSpan pauseFor, CancellationToken ct)
+    private async Task<string> PauseServiceAsync(TimeSpan pauseFor, CancellationToken ct)
     {
         var (_, instance, pid) = PickInstance();
         log($"fault: kill -STOP {instance} (pid {pid}) for {pauseFor.TotalSeconds:0} s");
@@ -74,6 +80,7 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
             Signal(pid, "CONT");
         }
         log($"fault: {instance} resumed");
+        return $"kill -STOP {instance} (pid {pid}) for {pauseFor.TotalSeconds:0} s";
     }
 
     private (string Service, string Instance, int Pid) PickInstance()

@@ -16,7 +16,7 @@ namespace Mesh.Chaos;
 /// </summary>
 public sealed class MeshUnderTest : IAsyncDisposable
 {
-    public static readonly string[] Services = ["users", "catalog", "payment", "booking", "referral", "rating", "support", "gateway"];
+    public static readonly string[] Services = ["users", "catalog", "payment", "booking", "referral", "rating", "support", "ads", "feed", "notification", "analytics", "gateway"];
     public const string AdminEmail = "chaos-admin@load.mesh.test";
     public const string AdminPassword = "chaos-admin-password-1";
 

@@ -10,7 +10,7 @@ public sealed record InvariantResult(string Name, bool Holds, string Figure);
 public sealed class MeshDatabases(IReadOnlyDictionary<string, string> connectionStrings, string broker)
 {
     /// <summary>Every service database the app host makes (they all carry mesh_outbox and mesh_inbox).</summary>
-    public static readonly string[] Names = ["usersdb", "catalogdb", "paymentdb", "bookingdb", "referraldb", "ratingdb", "supportdb"];
+    public static readonly string[] Names = ["usersdb", "catalogdb", "paymentdb", "bookingdb", "referraldb", "ratingdb", "supportdb", "adsdb", "feeddb", "notificationdb", "analyticsdb"];
 
     public string Broker { get; } = broker;
 

@@ -1,0 +1,64 @@
+namespace Mesh.Chaos.Tests;
+
+/// <summary>
+/// The chaos suite, short: the whole mesh from the app host, `./mesh load`'s mixed workload through its edge, the
+/// faults injected while it runs, then every invariant. The second run plants a lost message and must be caught.
+/// </summary>
+public sealed class ChaosTests
+{
+    private static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Mesh.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("no Mesh.sln above " + AppContext.BaseDirectory);
+        }
+    }
+
+    private static ChaosOptions Short(ITestOutputHelper output) => new()
+    {
+        DurationSeconds = 120, RampSeconds = 15, Rate = 3, MaxVirtualUsers = 30,
+        Log = line => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}"),
+    };
+
+    [Fact]
+    public async Task A_kill_a_broker_restart_a_database_restart_and_a_pause_break_no_invariant()
+    {
+        var output = TestContext.Current.TestOutputHelper!;
+        var options = Short(output) with
+        {
+            Faults = [FaultKind.KillService, FaultKind.RestartBroker, FaultKind.RestartDatabase, FaultKind.PauseService],
+        };
+
+        var report = await ChaosRun.RunAsync(options, RepositoryRoot, TestContext.Current.CancellationToken);
+
+        Log(output, report);
+        Assert.Equal(0, report.LoadExitCode);
+        Assert.All(report.Invariants, i => Assert.True(i.Holds, $"{i.Name}: {i.Figure}"));
+        Assert.Equal(options.Faults.Count, report.FaultsInjected.Count);
+    }
+
+    [Fact]
+    public async Task A_planted_lost_refund_request_is_caught_by_the_money_invariant()
+    {
+        var output = TestContext.Current.TestOutputHelper!;
+        // No other fault: whatever breaks is the planted one. Booking's first payment.refund_requested is never
+        // written to its outbox, so one cancelled booking keeps its whole charge.
+        var options = Short(output) with { DurationSeconds = 75, Faults = [], SkipOutboxType = "payment.refund_requested" };
+
+        var report = await ChaosRun.RunAsync(options, RepositoryRoot, TestContext.Current.CancellationToken);
+
+        Log(output, report);
+        Assert.Equal(0, report.LoadExitCode);
+        var broken = report.Invariants.Where(i => !i.Holds).Select(i => i.Name).ToList();
+        Assert.Equal(["every charge belongs to a confirmed booking or was refunded"], broken);
+    }
+
+    private static void Log(ITestOutputHelper output, ChaosReport report)
+    {
+        foreach (var line in report.LoadSummary.TakeLast(40)) output.WriteLine("load: " + line);
+        foreach (var fault in report.FaultsInjected) output.WriteLine("fault: " + fault);
+        foreach (var i in report.Invariants) output.WriteLine($"{(i.Holds ? "HOLDS " : "BROKEN")}  {i.Name}: {i.Figure}");
+    }
+}
