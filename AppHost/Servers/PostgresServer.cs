@@ -116,12 +116,17 @@ public sealed class PostgresServer : IAsyncDisposable
         { RunAsUser = RunAsUser, LogFile = logFile }, TimeSpan.FromSeconds(120), ct);
     }
 
-    /// <summary>The server's command line after the binary: loopback TCP only, no unix sockets, no log collector.</summary>
+    /// <summary>
+    /// The server's command line after the binary: loopback TCP only, no unix sockets, no log collector; statement
+    /// statistics loaded (pg_stat_statements, shipped with Debian's server) so the queries a flow costs can be counted —
+    /// `./mesh chaos` reads them for docs/capacity.md, and anyone can after <c>CREATE EXTENSION pg_stat_statements</c>.
+    /// </summary>
     public static List<string> ServerArguments(string dataDirectory, int port) =>
     [
         "-D", dataDirectory, "-p", port.ToString(),
         "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
         "-c", "max_connections=300", "-c", "logging_collector=off",
+        "-c", "shared_preload_libraries=pg_stat_statements",
     ];
 
     /// <summary>True when the server at <paramref name="connectionString"/> answers SELECT 1.</summary>

@@ -36,6 +36,7 @@ public sealed class ChaosTests
         Log(output, report);
         Assert.Equal(0, report.LoadExitCode);
         Assert.All(report.Invariants, i => Assert.True(i.Holds, $"{i.Name}: {i.Figure}"));
+        Assert.Empty(report.FaultsNotHealed);
         Assert.Equal(options.Faults.Count, report.FaultsInjected.Count);
     }
 
@@ -59,6 +60,8 @@ public sealed class ChaosTests
     {
         foreach (var line in report.LoadSummary.TakeLast(40)) output.WriteLine("load: " + line);
         foreach (var fault in report.FaultsInjected) output.WriteLine("fault: " + fault);
+        foreach (var fault in report.FaultsNotHealed) output.WriteLine("fault NOT HEALED: " + fault);
+        output.WriteLine(report.Costs);
         foreach (var i in report.Invariants) output.WriteLine($"{(i.Holds ? "HOLDS " : "BROKEN")}  {i.Name}: {i.Figure}");
     }
 }

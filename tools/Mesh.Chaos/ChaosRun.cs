@@ -3,9 +3,10 @@ using Mesh.Chaos.Invariants;
 namespace Mesh.Chaos;
 
 /// <summary>What a chaos run found: every invariant with its figure, and the workload's own summary.</summary>
-public sealed record ChaosReport(IReadOnlyList<InvariantResult> Invariants, IReadOnlyList<string> LoadSummary, int LoadExitCode, IReadOnlyList<string> FaultsInjected)
+public sealed record ChaosReport(IReadOnlyList<InvariantResult> Invariants, IReadOnlyList<string> LoadSummary, int LoadExitCode, IReadOnlyList<string> FaultsInjected,
+    IReadOnlyList<string> FaultsNotHealed, string Costs)
 {
-    public bool Passed => LoadExitCode == 0 && Invariants.All(i => i.Holds);
+    public bool Passed => LoadExitCode == 0 && FaultsNotHealed.Count == 0 && Invariants.All(i => i.Holds);
 }
 
 /// <summary>
@@ -32,24 +33,58 @@ public static class ChaosRun
         var preparing = DateTime.UtcNow;
         while (!File.Exists(ready) && !load.HasExited && DateTime.UtcNow - preparing < TimeSpan.FromMinutes(10)) await Task.Delay(TimeSpan.FromSeconds(1), ct);
         log($"workload running (customers prepared in {(DateTime.UtcNow - preparing).TotalSeconds:0} s)");
+        var db = await DatabasesAsync(mesh, ct);
+        Costs.Snapshot? before = null;
+        try
+        {
+            await Costs.PrepareAsync(db, ct);
+            before = await Costs.TakeAsync(mesh, db, ct);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException)
+        {
+            log($"costs: no first snapshot ({e.Message}); the run goes on without its cost figures");
+        }
         var faults = new Faults(mesh, random, log);
         var total = TimeSpan.FromSeconds(options.RampSeconds + options.DurationSeconds);
         var gap = TimeSpan.FromSeconds(options.DurationSeconds / (double)(options.Faults.Count + 1));
         var started = DateTime.UtcNow;
         var injected = new List<string>();
+        var unhealed = new List<string>();
         for (var i = 0; i < options.Faults.Count; i++)
         {
             var at = started + TimeSpan.FromSeconds(options.RampSeconds) + gap * (i + 1);
             if (at > DateTime.UtcNow) await Task.Delay(at - DateTime.UtcNow, ct);
-            injected.Add(await faults.InjectAsync(options.Faults[i], options, ct));
+            try
+            {
+                injected.Add(await faults.InjectAsync(options.Faults[i], options, ct));
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
+            {
+                // A fault that does not heal (a service never healthy again) is itself a breach; the run goes on to
+                // the invariants, which show what it cost.
+                log($"fault {options.Faults[i]} did not heal: {e.Message}");
+                unhealed.Add($"{options.Faults[i]}: {e.Message}");
+            }
         }
         var (exitCode, output) = await load.WaitAsync(ct);
         log($"workload ended ({exitCode}) after {(DateTime.UtcNow - started).TotalSeconds:0} s of {total.TotalSeconds:0} planned");
         if (exitCode != 0) foreach (var line in output.TakeLast(15)) log("  load: " + line);
 
-        var databases = new Dictionary<string, string>();
-        foreach (var name in MeshDatabases.Names) databases[name] = await mesh.ConnectionStringAsync(name, ct);
-        var db = new MeshDatabases(databases, await mesh.ConnectionStringAsync("messaging", ct));
+        var costs = "";
+        if (before is not null)
+        {
+            try
+            {
+                var after = await Costs.TakeAsync(mesh, db, ct);
+                costs = Costs.Describe(before, after, EdgeRequests(report));
+                await File.WriteAllTextAsync(Path.ChangeExtension(report, ".costs.txt"), costs, ct);
+                log(costs);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or IOException)
+            {
+                log($"costs: no last snapshot ({e.Message})");
+            }
+        }
         await SettleAsync(db, options.SettleWithin, log, ct);
 
         var results = new List<InvariantResult>
@@ -67,7 +102,23 @@ public static class ChaosRun
             await CouponInvariants.WithinLimitsAsync(db, ct),
             await NotificationInvariants.DeliveredOncePerChannelAsync(db, ct),
         };
-        return new ChaosReport(results, output.Where(l => !l.StartsWith("Test run id", StringComparison.Ordinal)).ToList(), exitCode, injected);
+        return new ChaosReport(results, output.Where(l => !l.StartsWith("Test run id", StringComparison.Ordinal)).ToList(), exitCode, injected, unhealed, costs);
+    }
+
+    private static async Task<MeshDatabases> DatabasesAsync(MeshUnderTest mesh, CancellationToken ct)
+    {
+        var databases = new Dictionary<string, string>();
+        foreach (var name in MeshDatabases.Names.Append("postgres")) databases[name] = await mesh.ConnectionStringAsync(name, ct);
+        return new MeshDatabases(databases, await mesh.ConnectionStringAsync("messaging", ct));
+    }
+
+    /// <summary>The requests the workload sent through the edge (its summary, written by summarize.mjs); 0 when it has none.</summary>
+    private static long EdgeRequests(string report)
+    {
+        var summary = Path.ChangeExtension(report, ".summary.json");
+        if (!File.Exists(summary)) return 0;
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(summary));
+        return json.RootElement.TryGetProperty("requests", out var requests) ? requests.GetInt64() : 0;
     }
 
     /// <summary>

@@ -31,8 +31,9 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
     private async Task<string> KillServiceAsync(CancellationToken ct)
     {
         var (service, instance, pid) = PickInstance();
-        log($"fault: kill -9 {instance} (pid {pid})");
-        Signal(pid, "KILL");
+        var process = ProcessTree.Leaf(pid);
+        log($"fault: kill -9 {instance} (service pid {process}, under {pid})");
+        Signal(process, "KILL");
         // The orchestrator notices the exit (Exited/Finished) — or may start the process again by itself (a new pid).
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         var seen = new List<string>();
@@ -48,7 +49,7 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         if (Stopped.Contains(mesh.InstanceState(instance).State ?? "")) await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
         await WaitHealthyAsync(instance, ct);
         log($"fault: {instance} of {service} running again and healthy");
-        return $"kill -9 {instance} (pid {pid})";
+        return $"kill -9 {instance} (pid {process})";
     }
 
     private static readonly string[] Stopped = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
@@ -69,18 +70,19 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
     private async Task<string> PauseServiceAsync(TimeSpan pauseFor, CancellationToken ct)
     {
         var (_, instance, pid) = PickInstance();
-        log($"fault: kill -STOP {instance} (pid {pid}) for {pauseFor.TotalSeconds:0} s");
-        Signal(pid, "STOP");
+        var process = ProcessTree.Leaf(pid);
+        log($"fault: kill -STOP {instance} (service pid {process}) for {pauseFor.TotalSeconds:0} s");
+        Signal(process, "STOP");
         try
         {
             await Task.Delay(pauseFor, ct);
         }
         finally
         {
-            Signal(pid, "CONT");
+            Signal(process, "CONT");
         }
         log($"fault: {instance} resumed");
-        return $"kill -STOP {instance} (pid {pid}) for {pauseFor.TotalSeconds:0} s";
+        return $"kill -STOP {instance} (pid {process}) for {pauseFor.TotalSeconds:0} s";
     }
 
     private (string Service, string Instance, int Pid) PickInstance()

@@ -1,6 +1,6 @@
 // `./mesh chaos`: the mixed workload with faults injected through the app host, then the invariants; exit code 0 only
 // when every invariant holds. Options: --duration S --ramp S --rate N --max-vus N --faults kill,broker,database,pause
-// --pause S --settle S --seed N --skip-outbox TYPE (the planted fault the tests use).
+// (or none) --pause S --settle S --seed N --skip-outbox TYPE (the planted fault the tests use).
 using Mesh.Chaos;
 
 var options = new ChaosOptions();
@@ -13,7 +13,7 @@ for (var i = 0; i < args.Length; i++)
         "--ramp" => options with { RampSeconds = int.Parse(Next()) },
         "--rate" => options with { Rate = int.Parse(Next()) },
         "--max-vus" => options with { MaxVirtualUsers = int.Parse(Next()) },
-        "--faults" => options with { Faults = Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseFault).ToList() },
+        "--faults" => options with { Faults = Next() is "none" ? [] : args[i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseFault).ToList() },
         "--pause" => options with { PauseFor = TimeSpan.FromSeconds(int.Parse(Next())) },
         "--settle" => options with { SettleWithin = TimeSpan.FromSeconds(int.Parse(Next())) },
         "--seed" => options with { Seed = int.Parse(Next()) },
@@ -28,8 +28,11 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 var report = await ChaosRun.RunAsync(options, root, cancel.Token);
 
 foreach (var line in report.LoadSummary.Take(3)) Console.WriteLine(line);
+foreach (var fault in report.FaultsInjected) Console.WriteLine("fault   " + fault);
+foreach (var fault in report.FaultsNotHealed) Console.WriteLine("NOT HEALED " + fault);
 foreach (var result in report.Invariants) Console.WriteLine($"{(result.Holds ? "HOLDS " : "BROKEN")}  {result.Name}: {result.Figure}");
-Console.WriteLine(report.Passed ? "chaos: every invariant holds" : report.LoadExitCode != 0 ? $"chaos: the workload failed ({report.LoadExitCode})" : "chaos: invariants broken");
+Console.WriteLine(report.Passed ? "chaos: every invariant holds" : report.LoadExitCode != 0 ? $"chaos: the workload failed ({report.LoadExitCode})"
+    : report.FaultsNotHealed.Count > 0 ? "chaos: a fault did not heal" : "chaos: invariants broken");
 return report.Passed ? 0 : 1;
 
 static FaultKind ParseFault(string name) => name switch

@@ -47,6 +47,9 @@ public static class BookingInvariants
     {
         var states = await db.QueryAsync<(string Status, long Count)>("bookingdb", "SELECT status, count(*) FROM bookings GROUP BY status ORDER BY status", ct);
         var pending = states.Where(s => s.Status == "PENDING").Sum(s => s.Count);
-        return new("every booking in a terminal state", pending == 0, string.Join(", ", states.Select(s => $"{s.Count} {s.Status}")));
+        var failures = await db.QueryAsync<(string? Reason, long Count)>("bookingdb",
+            "SELECT failure_reason, count(*) FROM bookings WHERE status = 'FAILED' GROUP BY failure_reason ORDER BY count(*) DESC LIMIT 4", ct);
+        return new("every booking in a terminal state", pending == 0, string.Join(", ", states.Select(s => $"{s.Count} {s.Status}"))
+            + (failures.Count == 0 ? "" : "; failed: " + string.Join(", ", failures.Select(f => $"{f.Count} {f.Reason ?? "no reason"}"))));
     }
 }

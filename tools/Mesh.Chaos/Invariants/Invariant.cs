@@ -25,7 +25,8 @@ public sealed class MeshDatabases(IReadOnlyDictionary<string, string> connection
 
     public async Task<NpgsqlConnection> OpenAsync(string database, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(connectionStrings[database]);
+        // Unpooled: the database is restarted under this run, and a pooled connection would outlive its server.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionStrings[database]) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
         return connection;
     }
