@@ -44,9 +44,10 @@ public sealed class ChaosTests
     public async Task A_planted_lost_refund_request_is_caught_by_the_money_invariant()
     {
         var output = TestContext.Current.TestOutputHelper!;
-        // No other fault: whatever breaks is the planted one. Booking's first payment.refund_requested is never
-        // written to its outbox, so one cancelled booking keeps its whole charge.
-        var options = Short(output) with { DurationSeconds = 75, Faults = [], SkipOutboxType = "payment.refund_requested" };
+        // No other fault: whatever breaks is the planted one. Each booking replica's first payment.refund_requested is
+        // never written to its outbox, so a cancelled booking keeps its whole charge. Every booking of this run is
+        // cancelled, so a refund is asked for whenever anything was booked (the first invariant checks that).
+        var options = Short(output) with { DurationSeconds = 75, Faults = [], SkipOutboxType = "payment.refund_requested", CancelShare = 1 };
 
         var report = await ChaosRun.RunAsync(options, RepositoryRoot, TestContext.Current.CancellationToken);
 

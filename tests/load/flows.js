@@ -88,8 +88,9 @@ async function beCustomer(context) {
   context.vars.paymentMethodId = customer.paymentMethodId;
   context.vars.city = pick(context.vars.cities);
   context.vars.key = crypto.randomUUID();
-  // One in four bookings is then cancelled (mixed.yml's ifTrue cannot draw random numbers itself).
-  context.vars.cancels = Math.random() < 0.25;
+  // One in four bookings is then cancelled (mixed.yml's ifTrue cannot draw random numbers itself);
+  // MESH_LOAD_CANCEL_SHARE changes the share (the chaos suite's planted-fault run cancels every booking).
+  context.vars.cancels = Math.random() < Number(process.env.MESH_LOAD_CANCEL_SHARE ?? 0.25);
   // An order's amount, the same in its retry (a retry with another body under the same key is refused, as it should be).
   context.vars.amount = 100 + Math.floor(Math.random() * 8900);
 }

@@ -17,6 +17,8 @@ public sealed record ChaosOptions
     public TimeSpan SettleWithin { get; init; } = TimeSpan.FromMinutes(4);
     /// <summary>A test-only planted fault (Mesh:Chaos:SkipOutboxType): the first outbox message of this type is never written.</summary>
     public string? SkipOutboxType { get; init; }
+    /// <summary>The share of the workload's bookings that are then cancelled (0.25, as people do; 1 makes every booking ask for a refund).</summary>
+    public double CancelShare { get; init; } = 0.25;
     /// <summary>Booking's replicas (a killed replica leaves the other serving).</summary>
     public int BookingReplicas { get; init; } = 2;
     /// <summary>Where the report lines go as they happen.</summary>
