@@ -11,9 +11,10 @@ const pick = (items) => items[Math.floor(Math.random() * items.length)];
 
 // Setup calls retry what a fault makes fail for a while (5xx, no connection) with back-off: the chaos run may kill,
 // pause or restart anything while the pool is being prepared. Registering again after a lost answer is a 409: fine.
-async function call(base, method, path, body, token, attempts = 8) {
+async function call(base, method, path, body, token, ip, attempts = 8) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
+  if (ip) headers['x-forwarded-for'] = ip;
   for (let attempt = 1; ; attempt++) {
     let status = 0, text = '';
     try {
@@ -30,21 +31,39 @@ async function call(base, method, path, body, token, attempts = 8) {
   }
 }
 
-// One customer: registered, signed in, with a card that pays (4242…).
+// A Visa number of its own that the simulated provider charges (any valid number but its few special test cards):
+// people pay with their own cards, and the fraud rules count payments per card.
+function ownCard() {
+  const digits = [4, ...Array.from({ length: 14 }, () => Math.floor(Math.random() * 10))];
+  const sum = digits.reduceRight((acc, d, i) => {
+    const double = (digits.length - i) % 2 === 1;   // from the right, before the check digit: every other one doubled
+    const v = double ? d * 2 : d;
+    return acc + (v > 9 ? v - 9 : v);
+  }, 0);
+  return [...digits, (10 - (sum % 10)) % 10].join('');
+}
+
+// Where a customer calls from: an address of the benchmarking network (198.18.0.0/15, RFC 2544), sent as
+// X-Forwarded-For. The edge believes it only when the load is one of its trusted proxies (Gateway:TrustedProxies, as
+// the chaos run sets it) — like a load balancer in front of it; otherwise every customer is the load's own address.
+const ownAddress = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+
+// One customer: registered, signed in, with a card that pays.
 async function newCustomer(base) {
   const first = pick(FIRST), last = pick(LAST);
   const email = `${first}.${last}.${crypto.randomUUID().slice(0, 8)}@load.mesh.test`.toLowerCase();
   const password = `load-${crypto.randomUUID()}`;
-  await call(base, 'POST', '/v1/users', { email, password, displayName: `${first} ${last}` });
-  const session = await call(base, 'POST', '/v1/sessions', { email, password });
+  const ip = ownAddress();
+  await call(base, 'POST', '/v1/users', { email, password, displayName: `${first} ${last}` }, undefined, ip);
+  const session = await call(base, 'POST', '/v1/sessions', { email, password }, undefined, ip);
   const card = await call(base, 'POST', '/v1/payment-methods',
-    { cardNumber: '4242 4242 4242 4242', expMonth: 12, expYear: new Date().getUTCFullYear() + 3, cvc: '123' }, session.accessToken);
+    { cardNumber: ownCard(), expMonth: 12, expYear: new Date().getUTCFullYear() + 3, cvc: '123' }, session.accessToken, ip);
   // Booking news by email, and by SMS for half of them: the chaos run checks each reaches the provider once per channel.
   const sms = Math.random() < 0.5;
   const phone = `+49151${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   await call(base, 'PATCH', `/v1/notification-preferences?updateMask=email,${sms ? 'phone,' : ''}categories`,
-    { email, ...(sms ? { phone } : {}), categories: [{ category: 'bookings', email: true, sms }] }, session.accessToken);
-  return { email, password, token: session.accessToken, paymentMethodId: card.id };
+    { email, ...(sms ? { phone } : {}), categories: [{ category: 'bookings', email: true, sms }] }, session.accessToken, ip);
+  return { email, password, ip, token: session.accessToken, paymentMethodId: card.id };
 }
 
 // before: a pool of customers (signing up costs a password hash each; the scenarios sign in rarely, as people do),
@@ -86,6 +105,7 @@ async function beCustomer(context) {
   context.vars.email = customer.email;
   context.vars.password = customer.password;
   context.vars.paymentMethodId = customer.paymentMethodId;
+  context.vars.ip = customer.ip;
   context.vars.city = pick(context.vars.cities);
   context.vars.key = crypto.randomUUID();
   // One in four bookings is then cancelled (mixed.yml's ifTrue cannot draw random numbers itself);
@@ -130,4 +150,10 @@ function safeJson(body) {
   try { return typeof body === 'string' ? JSON.parse(body) : body || {}; } catch { return {}; }
 }
 
-module.exports = { preparePool, beCustomer, chooseShow, chooseSeats, chooseService, chooseSlot, newKey };
+// Every request of a virtual user comes from its customer's address (see ownAddress).
+function fromCustomerAddress(requestParams, context, events, next) {
+  if (context.vars.ip) requestParams.headers = { ...(requestParams.headers ?? {}), 'x-forwarded-for': context.vars.ip };
+  return next();
+}
+
+module.exports = { preparePool, beCustomer, fromCustomerAddress, chooseShow, chooseSeats, chooseService, chooseSlot, newKey };

@@ -42,6 +42,9 @@ public sealed class MeshUnderTest : IAsyncDisposable
         {
             var resource = builder.CreateResourceBuilder(project);
             if (options.SkipOutboxType is { } type) resource.WithEnvironment("MESH_CHAOS_SKIP_OUTBOX_TYPE", type);
+            // The workload stands for many people behind a load balancer: the edge believes the address each customer
+            // sends (X-Forwarded-For) from this machine, so per-IP rate limits and fraud rules see customers, not one host.
+            if (project.Name == "gateway") resource.WithEnvironment("Gateway__TrustedProxies__0", "127.0.0.1").WithEnvironment("Gateway__TrustedProxies__1", "::1");
         }
         mesh.App = await builder.BuildAsync();
         mesh._watcher = mesh.WatchAsync(mesh._watching.Token);
