@@ -46,7 +46,7 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
             if (DateTime.UtcNow > until) throw new TimeoutException($"{instance} never reported its exit after kill -9 (states seen: {string.Join(", ", seen)})");
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
         }
-        if (Stopped.Contains(mesh.InstanceState(instance).State ?? "")) await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
+        if (Stopped.Contains(mesh.InstanceState(instance).State ?? "")) await StartAsync(instance, ct);
         await WaitHealthyAsync(instance, ct);
         log($"fault: {instance} of {service} running again and healthy");
         return $"kill -9 {instance} (pid {process})";
@@ -58,10 +58,19 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
     {
         log($"fault: stop {resource}");
         var instance = mesh.InstanceIds(resource).Single();
-        await mesh.CommandAsync(instance, KnownResourceCommands.StopCommand, ct);
+        try
+        {
+            await mesh.CommandAsync(instance, KnownResourceCommands.StopCommand, ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The orchestrator gives up waiting on a slow stop (a busy server's shutdown checkpoint) and says so, while
+            // the server goes on stopping: wait for it, as an operator would.
+            log($"fault: {e.Message} — waiting for {resource} to stop anyway");
+        }
         await WaitStoppedAsync(instance, ct);
         await Task.Delay(TimeSpan.FromSeconds(5), ct);   // down long enough for clients to notice and retry
-        await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
+        await StartAsync(instance, ct);
         await WaitHealthyAsync(instance, ct);
         log($"fault: {resource} started again and healthy");
         return $"stop and start {resource}";
@@ -90,6 +99,24 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         var candidates = Targets.SelectMany(s => mesh.RunningInstances(s).Select(i => (s, i.InstanceId, i.Pid))).ToList();
         if (candidates.Count == 0) throw new InvalidOperationException("no running service instance to pick");
         return candidates[random.Next(candidates.Count)];
+    }
+
+    /// <summary>The Start command, tried again a few times: on a loaded machine the orchestrator may refuse it at first.</summary>
+    private async Task StartAsync(string instance, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 4)
+            {
+                log($"fault: {e.Message} — trying again");
+                await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct);
+            }
+        }
     }
 
     private async Task WaitHealthyAsync(string instanceId, CancellationToken ct)
