@@ -21,6 +21,8 @@ public sealed record ChaosOptions
     public double CancelShare { get; init; } = 0.25;
     /// <summary>Booking's replicas (a killed replica leaves the other serving).</summary>
     public int BookingReplicas { get; init; } = 2;
+    /// <summary>How long the idle mesh is watched before the workload, for each resource's idle CPU (the costs).</summary>
+    public TimeSpan IdleSample { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Where the report lines go as they happen.</summary>
     public Action<string> Log { get; init; } = Console.WriteLine;
     public int? Seed { get; init; }

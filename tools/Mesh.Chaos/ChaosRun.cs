@@ -24,6 +24,22 @@ public static class ChaosRun
         await using var mesh = await MeshUnderTest.StartAsync(options, ct);
         log($"mesh healthy; edge {mesh.Edge}");
 
+        // The idle mesh's own CPU (timers, relays, health checks, telemetry) for a while first: the cost a replica has
+        // whatever its traffic, apart from what each request adds.
+        var db = await DatabasesAsync(mesh, ct);
+        (Costs.Snapshot, Costs.Snapshot)? idle = null;
+        try
+        {
+            await Costs.PrepareAsync(db, ct);
+            var idleFrom = await Costs.TakeAsync(mesh, db, ct);
+            await Task.Delay(options.IdleSample, ct);
+            idle = (idleFrom, await Costs.TakeAsync(mesh, db, ct));
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException)
+        {
+            log($"costs: no idle sample ({e.Message})");
+        }
+
         var report = Path.Combine(repositoryRoot, ".mesh", "bench", $"chaos-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(report)!);
         var ready = report + ".ready";
@@ -34,11 +50,9 @@ public static class ChaosRun
         var preparing = DateTime.UtcNow;
         while (!File.Exists(ready) && !load.HasExited && DateTime.UtcNow - preparing < TimeSpan.FromMinutes(10)) await Task.Delay(TimeSpan.FromSeconds(1), ct);
         log($"workload running (customers prepared in {(DateTime.UtcNow - preparing).TotalSeconds:0} s)");
-        var db = await DatabasesAsync(mesh, ct);
         Costs.Snapshot? before = null;
         try
         {
-            await Costs.PrepareAsync(db, ct);
             before = await Costs.TakeAsync(mesh, db, ct);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or IOException)
@@ -78,7 +92,7 @@ public static class ChaosRun
             try
             {
                 var after = await Costs.TakeAsync(mesh, db, ct);
-                costs = Costs.Describe(before, after, EdgeRequests(report));
+                costs = Costs.Describe(idle, before, after, EdgeRequests(report));
                 await File.WriteAllTextAsync(Path.ChangeExtension(report, ".costs.txt"), costs, ct);
                 log(costs);
             }

@@ -52,18 +52,22 @@ public static class Costs
     }
 
     /// <summary>The difference of two snapshots per edge request and per booking, as the report's text.</summary>
-    public static string Describe(Snapshot before, Snapshot after, long edgeRequests)
+    /// <param name="idle">Two snapshots of the idle mesh (before the workload): each resource's CPU when nobody calls it
+    /// (timers, relays polling, health checks, telemetry), which a replica costs whatever its traffic.</param>
+    public static string Describe((Snapshot From, Snapshot To)? idle, Snapshot before, Snapshot after, long edgeRequests)
     {
         var seconds = (after.At - before.At).TotalSeconds;
         var bookings = after.BookingsConfirmed - before.BookingsConfirmed;
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"costs over {seconds:0} s: {edgeRequests} edge requests ({edgeRequests / seconds:0.0}/s), {bookings} bookings confirmed");
-        text.AppendLine("resource        CPU s   cores   CPU ms per edge request");
+        text.AppendLine("resource        CPU s   cores   idle cores   CPU ms per edge request (all / above idle)");
         foreach (var (name, cpu) in after.CpuSeconds.OrderByDescending(p => p.Value - before.CpuSeconds.GetValueOrDefault(p.Key)))
         {
             var used = cpu - before.CpuSeconds.GetValueOrDefault(name);
-            text.AppendLine(c, $"{name,-14}{used,7:0.0}{used / seconds,8:0.00}{(edgeRequests > 0 ? used * 1000 / edgeRequests : 0),12:0.00}");
+            var idleCores = idle is var (from, to) ? (to.CpuSeconds.GetValueOrDefault(name) - from.CpuSeconds.GetValueOrDefault(name)) / (to.At - from.At).TotalSeconds : 0;
+            var above = used - idleCores * seconds;
+            text.AppendLine(c, $"{name,-14}{used,7:0.0}{used / seconds,8:0.00}{idleCores,13:0.000}{(edgeRequests > 0 ? used * 1000 / edgeRequests : 0),12:0.00} / {(edgeRequests > 0 ? above * 1000 / edgeRequests : 0):0.00}");
         }
         text.AppendLine("database        transactions  statements  rows read  rows written   statements per edge request / per booking");
         foreach (var (name, counters) in after.Databases.OrderBy(p => p.Key, StringComparer.Ordinal))
