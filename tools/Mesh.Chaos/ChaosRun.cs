@@ -30,6 +30,9 @@ public static class ChaosRun
         (Costs.Snapshot, Costs.Snapshot)? idle = null;
         try
         {
+            // "Healthy" is "running" for a service without a health probe in the app model: give their start-up
+            // (migrations, first compilations) a moment to end first.
+            await Task.Delay(TimeSpan.FromSeconds(20), ct);
             await Costs.PrepareAsync(db, ct);
             var idleFrom = await Costs.TakeAsync(mesh, db, ct);
             await Task.Delay(options.IdleSample, ct);

@@ -40,7 +40,10 @@ public static class Costs
         foreach (var name in await db.MessagingAsync(ct))
             foreach (var (type, count) in await db.QueryAsync<(string Type, long Count)>(name, "SELECT type, count(*) FROM mesh_outbox GROUP BY type", ct))
                 messages[type] = messages.GetValueOrDefault(type) + count;
-        var bookings = await db.ScalarAsync<long>("bookingdb", "SELECT count(*) FROM bookings WHERE status IN ('CONFIRMED', 'CANCELLED')", ct);
+        // Booking makes its tables as it starts up, which may end after the app model calls it healthy.
+        var bookings = await db.ScalarAsync<bool>("bookingdb", "SELECT to_regclass('bookings') IS NOT NULL", ct)
+            ? await db.ScalarAsync<long>("bookingdb", "SELECT count(*) FROM bookings WHERE status IN ('CONFIRMED', 'CANCELLED')", ct)
+            : 0;
         return new(DateTime.UtcNow, cpu, databases, messages, bookings);
     }
 
