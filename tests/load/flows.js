@@ -150,10 +150,22 @@ function safeJson(body) {
   try { return typeof body === 'string' ? JSON.parse(body) : body || {}; } catch { return {}; }
 }
 
+// The batch an app sends after a visit: the city's search, the show viewed and clicked (POST /v1/analytics/events).
+function visitEvents(requestParams, context, events, next) {
+  const now = new Date().toISOString();
+  const batch = [{ id: crypto.randomUUID(), type: 'search', time: now, cityId: context.vars.city, attributes: { query: context.vars.city } }];
+  if (context.vars.showId) {
+    batch.push({ id: crypto.randomUUID(), type: 'view', time: now, item: `shows/${context.vars.showId}`, cityId: context.vars.city });
+    batch.push({ id: crypto.randomUUID(), type: 'click', time: now, item: `shows/${context.vars.showId}`, cityId: context.vars.city });
+  }
+  requestParams.json = { events: batch };
+  return next();
+}
+
 // Every request of a virtual user comes from its customer's address (see ownAddress).
 function fromCustomerAddress(requestParams, context, events, next) {
   if (context.vars.ip) requestParams.headers = { ...(requestParams.headers ?? {}), 'x-forwarded-for': context.vars.ip };
   return next();
 }
 
-module.exports = { preparePool, beCustomer, fromCustomerAddress, chooseShow, chooseSeats, chooseService, chooseSlot, newKey };
+module.exports = { preparePool, beCustomer, fromCustomerAddress, visitEvents, chooseShow, chooseSeats, chooseService, chooseSlot, newKey };
