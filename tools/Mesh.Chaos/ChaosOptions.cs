@@ -9,6 +9,11 @@ public sealed record ChaosOptions
     /// <summary>New virtual users per second during the sustained phase.</summary>
     public int Rate { get; init; } = 4;
     public int MaxVirtualUsers { get; init; } = 40;
+    /// <summary>
+    /// How many customers the workload signs up first and its virtual users act as. Ten per arrival per second by
+    /// default: with fewer, each books so often that the fraud rules rightly block them (velocity, seat hoarding).
+    /// </summary>
+    public int? Customers { get; init; }
     /// <summary>Faults in the order they are injected, spread evenly over the workload.</summary>
     public IReadOnlyList<FaultKind> Faults { get; init; } = [FaultKind.KillService, FaultKind.RestartBroker, FaultKind.RestartDatabase, FaultKind.PauseService];
     /// <summary>How long a paused service stays stopped: past its callers' deadline (Mesh:Resilience:Deadline, 10 s).</summary>
@@ -21,7 +26,7 @@ public sealed record ChaosOptions
     public double CancelShare { get; init; } = 0.25;
     /// <summary>Booking's replicas (a killed replica leaves the other serving).</summary>
     public int BookingReplicas { get; init; } = 2;
-    /// <summary>How long the idle mesh is watched before the workload, for each resource's idle CPU (the costs).</summary>
+    /// <summary>How long the settled mesh is watched after the workload, for each resource's idle CPU (the costs).</summary>
     public TimeSpan IdleSample { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Where the report lines go as they happen.</summary>
     public Action<string> Log { get; init; } = Console.WriteLine;

@@ -24,23 +24,14 @@ public static class ChaosRun
         await using var mesh = await MeshUnderTest.StartAsync(options, ct);
         log($"mesh healthy; edge {mesh.Edge}");
 
-        // The idle mesh's own CPU (timers, relays, health checks, telemetry) for a while first: the cost a replica has
-        // whatever its traffic, apart from what each request adds.
         var db = await DatabasesAsync(mesh, ct);
-        (Costs.Snapshot, Costs.Snapshot)? idle = null;
         try
         {
-            // "Healthy" is "running" for a service without a health probe in the app model: give their start-up
-            // (migrations, first compilations) a moment to end first.
-            await Task.Delay(TimeSpan.FromSeconds(20), ct);
             await Costs.PrepareAsync(db, ct);
-            var idleFrom = await Costs.TakeAsync(mesh, db, ct);
-            await Task.Delay(options.IdleSample, ct);
-            idle = (idleFrom, await Costs.TakeAsync(mesh, db, ct));
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException)
+        catch (Npgsql.NpgsqlException e)
         {
-            log($"costs: no idle sample ({e.Message})");
+            log($"costs: no statement statistics ({e.Message})");
         }
 
         var report = Path.Combine(repositoryRoot, ".mesh", "bench", $"chaos-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.json");
@@ -89,22 +80,37 @@ public static class ChaosRun
         log($"workload ended ({exitCode}) after {(DateTime.UtcNow - started).TotalSeconds:0} s of {total.TotalSeconds:0} planned");
         if (exitCode != 0) foreach (var line in output.TakeLast(15)) log("  load: " + line);
 
-        var costs = "";
-        if (before is not null)
+        Costs.Snapshot? after = null;
+        try
         {
+            after = await Costs.TakeAsync(mesh, db, ct);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException)
+        {
+            log($"costs: no last snapshot ({e.Message})");
+        }
+        await SettleAsync(db, options.SettleWithin, log, ct);
+
+        // The settled mesh's own CPU (timers, relays polling, sweepers, health checks, telemetry) with nobody calling
+        // it — warmed up, unlike right after start-up: what a replica costs whatever its traffic.
+        var costs = "";
+        if (before is not null && after is not null)
+        {
+            (Costs.Snapshot, Costs.Snapshot)? idle = null;
             try
             {
-                var after = await Costs.TakeAsync(mesh, db, ct);
-                costs = Costs.Describe(idle, before, after, EdgeRequests(report));
-                await File.WriteAllTextAsync(Path.ChangeExtension(report, ".costs.txt"), costs, ct);
-                log(costs);
+                var idleFrom = await Costs.TakeAsync(mesh, db, ct);
+                await Task.Delay(options.IdleSample, ct);
+                idle = (idleFrom, await Costs.TakeAsync(mesh, db, ct));
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or IOException)
             {
-                log($"costs: no last snapshot ({e.Message})");
+                log($"costs: no idle sample ({e.Message})");
             }
+            costs = Costs.Describe(idle, before, after, EdgeRequests(report));
+            await File.WriteAllTextAsync(Path.ChangeExtension(report, ".costs.txt"), costs, ct);
+            log(costs);
         }
-        await SettleAsync(db, options.SettleWithin, log, ct);
 
         Func<MeshDatabases, CancellationToken, Task<InvariantResult>>[] invariants =
         [

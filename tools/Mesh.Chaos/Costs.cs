@@ -55,8 +55,8 @@ public static class Costs
     }
 
     /// <summary>The difference of two snapshots per edge request and per booking, as the report's text.</summary>
-    /// <param name="idle">Two snapshots of the idle mesh (before the workload): each resource's CPU when nobody calls it
-    /// (timers, relays polling, health checks, telemetry), which a replica costs whatever its traffic.</param>
+    /// <param name="idle">Two snapshots of the idle mesh (settled, after the workload): each resource's CPU when nobody
+    /// calls it (timers, relays polling, sweepers, health checks, telemetry), which a replica costs whatever its traffic.</param>
     public static string Describe((Snapshot From, Snapshot To)? idle, Snapshot before, Snapshot after, long edgeRequests)
     {
         var seconds = (after.At - before.At).TotalSeconds;

@@ -22,6 +22,7 @@ public sealed class LoadRun
         start.Environment["MESH_LOAD_ADMIN_EMAIL"] = MeshUnderTest.AdminEmail;
         start.Environment["MESH_LOAD_ADMIN_PASSWORD"] = MeshUnderTest.AdminPassword;
         start.Environment["MESH_LOAD_READY_FILE"] = readyFile;   // written once its customers are prepared (flows.js)
+        start.Environment["MESH_LOAD_POOL"] = (options.Customers ?? Math.Max(20, options.Rate * 10)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["MESH_LOAD_CANCEL_SHARE"] = options.CancelShare.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the load");
         var run = new LoadRun(process);

@@ -1,6 +1,6 @@
 // `./mesh chaos`: the mixed workload with faults injected through the app host, then the invariants; exit code 0 only
 // when every invariant holds. Options: --duration S --ramp S --rate N --max-vus N --faults kill,broker,database,pause
-// (or none) --pause S --settle S --cancel-share F --seed N --skip-outbox TYPE (the planted fault the tests use).
+// (or none) --pause S --settle S --customers N --cancel-share F --seed N --skip-outbox TYPE (the planted fault the tests use).
 using Mesh.Chaos;
 
 var options = new ChaosOptions();
@@ -16,6 +16,7 @@ for (var i = 0; i < args.Length; i++)
         "--faults" => options with { Faults = Next() is "none" ? [] : args[i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseFault).ToList() },
         "--pause" => options with { PauseFor = TimeSpan.FromSeconds(int.Parse(Next())) },
         "--settle" => options with { SettleWithin = TimeSpan.FromSeconds(int.Parse(Next())) },
+        "--customers" => options with { Customers = int.Parse(Next()) },
         "--cancel-share" => options with { CancelShare = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
         "--seed" => options with { Seed = int.Parse(Next()) },
         "--skip-outbox" => options with { SkipOutboxType = Next() },
