@@ -71,12 +71,43 @@ public sealed class AppHostFixture : IAsyncLifetime
             // The dashboard is a hidden resource of the app model; its UI is its "http" endpoint.
             await App.ResourceNotifications.WaitForResourceAsync(Dashboard, KnownResourceStates.Running, cts.Token);
             DashboardUrl = App.GetEndpoint(Dashboard, "http");
+            await WarmUpAsync(cts.Token);
         }
         catch
         {
             // xunit does not dispose a fixture whose initialisation failed: stop what did start.
             await DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Until the mesh answers a customer's first steps through the edge (sign-up, sign-in, a card, the shows, a seat
+    /// map): the app model calls a service healthy once its process runs — it has no readiness probe for the services
+    /// yet — and on a CI machine running every test assembly at once a service's first calls took over a minute. The
+    /// tests then start on a mesh that answers; a step that fails is tried again from scratch (at most the start-up
+    /// bound).
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var email = $"warm-up-{Guid.NewGuid():N}@example.com";
+                await Edge.SendAsync(HttpMethod.Post, "/v1/users", new { email, password = Password, displayName = "Warm Up" }, ct: ct);
+                var token = (await Edge.SendAsync(HttpMethod.Post, "/v1/sessions", new { email, password = Password }, ct: ct)).Str("accessToken");
+                await Edge.SendAsync(HttpMethod.Post, "/v1/payment-methods",
+                    new { cardNumber = "4242 4242 4242 4242", expMonth = 12, expYear = DateTime.UtcNow.Year + 3, cvc = "123" }, token, ct: ct);
+                var show = (await Edge.SendAsync(HttpMethod.Get, "/v1/shows?city=amsterdam&pageSize=1", ct: ct)).GetProperty("shows")[0].Str("id");
+                await Edge.SendAsync(HttpMethod.Get, $"/v1/shows/{show}/seats", ct: ct);
+                return;
+            }
+            catch (Exception e) when (e is Xunit.Sdk.XunitException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                Console.WriteLine($"[apphost-tests] warm-up attempt {attempt}: {e.Message.Split('\n')[0]}");
+                await Task.Delay(TimeSpan.FromSeconds(5), ct);
+            }
         }
     }
 
