@@ -14,11 +14,21 @@ public static class ServiceEndpointExtensions
             .WithHttpEndpoint(name: "grpc").WithEndpoint("grpc", e => e.Transport = "http2")
             .WithHttpEndpoint(name: "http")
             .WithKestrelEndpoint("grpc", "Http2")
-            .WithKestrelEndpoint("http", "Http1");
+            .WithKestrelEndpoint("http", "Http1")
+            .WithReadinessProbe();
 
     /// <summary>The REST edge's single endpoint: HTTP/1.1 and HTTP/2, on <paramref name="port"/> (null: any).</summary>
     public static IResourceBuilder<ProjectResource> WithEdgeEndpoint(this IResourceBuilder<ProjectResource> project, int? port) =>
-        project.WithHttpEndpoint(port: port, name: "http").WithKestrelEndpoint("http", "Http1AndHttp2");
+        project.WithHttpEndpoint(port: port, name: "http").WithKestrelEndpoint("http", "Http1AndHttp2").WithReadinessProbe();
+
+    /// <summary>
+    /// Healthy in the app model means the service's own readiness answer, <c>/health</c> on its http endpoint, is 200:
+    /// started (migrations run, listeners bound) with its database, cache and broker reachable. Without it "healthy"
+    /// meant only "the process runs", so <c>WaitFor</c>, the dashboard and the tests' start-up let callers in while a
+    /// service was still starting.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithReadinessProbe(this IResourceBuilder<ProjectResource> project) =>
+        project.WithHttpHealthCheck("/health", endpointName: "http");
 
     /// <summary>Tells Kestrel to bind an endpoint's target port on loopback with the given protocols.</summary>
     public static IResourceBuilder<ProjectResource> WithKestrelEndpoint(this IResourceBuilder<ProjectResource> project, string name, string protocols)

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Grpc.Net.Client;
+using Mesh.Servers.Processes;
 using Microsoft.Extensions.DependencyInjection;
 
 [assembly: AssemblyFixture(typeof(Mesh.AppHost.Tests.AppHostFixture))]
@@ -47,9 +47,9 @@ public sealed class AppHostFixture : IAsyncLifetime
                 // The settings `./mesh up` gives the dashboard (AppHost/Properties/launchSettings.json). The testing
                 // builder moves its endpoints to random ports (DcpPublisher:RandomizePorts), as it does every other
                 // resource's, so a running mesh or another test run on the same machine does not collide.
-                $"--ASPNETCORE_URLS=http://localhost:{FreePort()}",
-                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{FreePort()}",
-                $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{FreePort()}",
+                $"--ASPNETCORE_URLS=http://localhost:{LoopbackPorts.GetFree()}",
+                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{LoopbackPorts.GetFree()}",
+                $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{LoopbackPorts.GetFree()}",
                 "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
                 "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true",
             ],
@@ -63,15 +63,17 @@ public sealed class AppHostFixture : IAsyncLifetime
         App = await builder.BuildAsync();
         try
         {
-            using var cts = new CancellationTokenSource(StartTimeout);
-            await App.StartAsync(cts.Token);
-            foreach (var service in Services)
-                await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cts.Token);
-            Edge = App.CreateHttpClient("gateway", "http");
-            // The dashboard is a hidden resource of the app model; its UI is its "http" endpoint.
-            await App.ResourceNotifications.WaitForResourceAsync(Dashboard, KnownResourceStates.Running, cts.Token);
-            DashboardUrl = App.GetEndpoint(Dashboard, "http");
-            await WarmUpAsync(cts.Token);
+            await ResourceStates.WithinAsync(App, StartTimeout, "the mesh starting and answering through the edge", async ct =>
+            {
+                await App.StartAsync(ct);
+                foreach (var service in Services)
+                    await App.ResourceNotifications.WaitForResourceHealthyAsync(service, ct);
+                Edge = App.CreateHttpClient("gateway", "http");
+                // The dashboard is a hidden resource of the app model; its UI is its "http" endpoint.
+                await App.ResourceNotifications.WaitForResourceAsync(Dashboard, KnownResourceStates.Running, ct);
+                DashboardUrl = App.GetEndpoint(Dashboard, "http");
+                await WarmUpAsync(ct);
+            }, TestContext.Current.CancellationToken);
         }
         catch
         {
@@ -83,10 +85,10 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     /// <summary>
     /// Until the mesh answers a customer's first steps through the edge (sign-up, sign-in, a card, the shows, a seat
-    /// map): the app model calls a service healthy once its process runs — it has no readiness probe for the services
-    /// yet — and on a CI machine running every test assembly at once a service's first calls took over a minute. The
-    /// tests then start on a mesh that answers; a step that fails is tried again from scratch (at most the start-up
-    /// bound).
+    /// map). Every service is ready by its own /health by now (the app model's readiness probe), but the first calls
+    /// along each path still pay for JIT, connection pools and token keys, and on a CI machine running every test
+    /// assembly at once such a first call once took over a minute. The tests then start on a mesh that answers; a step
+    /// that fails is tried again from scratch (at most the start-up bound).
     /// </summary>
     private async Task WarmUpAsync(CancellationToken ct)
     {
@@ -175,13 +177,6 @@ public sealed class AppHostFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mesh.Servers.Processes;
 
 namespace Mesh.AppHost.Tests;
 
@@ -19,15 +20,15 @@ public sealed class MeshUpStopTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var dll = Path.Combine(ManifestTests.AppHostDirectory(), "bin", ManifestTests.Configuration, "net10.0", "Mesh.AppHost.dll");
         // `setsid` makes the app host a process group leader, as a shell makes a foreground job.
-        var psi = new ProcessStartInfo("setsid", ["dotnet", dll, $"--Mesh:Data={_data}", $"--Mesh:EdgePort={AppHostFixture.FreePort()}"])
+        var psi = new ProcessStartInfo("setsid", ["dotnet", dll, $"--Mesh:Data={_data}", $"--Mesh:EdgePort={LoopbackPorts.GetFree()}"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
             Environment =
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Development", ["DOTNET_ENVIRONMENT"] = "Development",
-                ["ASPNETCORE_URLS"] = $"http://localhost:{AppHostFixture.FreePort()}",
-                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{AppHostFixture.FreePort()}",
-                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{AppHostFixture.FreePort()}",
+                ["ASPNETCORE_URLS"] = $"http://localhost:{LoopbackPorts.GetFree()}",
+                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{LoopbackPorts.GetFree()}",
+                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{LoopbackPorts.GetFree()}",
                 ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true", ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
             },
         };

@@ -28,7 +28,7 @@ public sealed class ServerResourceTests : IDisposable
             {
                 var connectionString = await app.GetConnectionStringAsync(name, Ct);
                 Assert.False(string.IsNullOrEmpty(connectionString));
-                Assert.Contains($"ConnectionStrings__{name}={connectionString}\n", await ReadProbeAsync(probeFile));
+                Assert.Contains($"ConnectionStrings__{name}={connectionString}\n", await ReadProbeAsync(app, probeFile));
             }
 
             // Data written now must be there after a restart of the app host.
@@ -93,12 +93,13 @@ public sealed class ServerResourceTests : IDisposable
         var app = await builder.BuildAsync(Ct);
         try
         {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            cts.CancelAfter(AppHostFixture.StartTimeout);
-            await app.StartAsync(cts.Token);
-            foreach (var name in Servers.Concat(["usersdb", "catalogdb", "paymentdb", "bookingdb"]))
-                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
-            await app.ResourceNotifications.WaitForResourceAsync("probe", KnownResourceStates.Running, cts.Token);
+            await ResourceStates.WithinAsync(app, AppHostFixture.StartTimeout, "the servers and the probe starting", async ct =>
+            {
+                await app.StartAsync(ct);
+                foreach (var name in Servers.Concat(["usersdb", "catalogdb", "paymentdb", "bookingdb"]))
+                    await app.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
+                await app.ResourceNotifications.WaitForResourceAsync("probe", KnownResourceStates.Running, ct);
+            }, Ct);
             return app;
         }
         catch
@@ -108,12 +109,13 @@ public sealed class ServerResourceTests : IDisposable
         }
     }
 
-    private static async Task<string> ReadProbeAsync(string file)
+    private static async Task<string> ReadProbeAsync(DistributedApplication app, string file)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        cts.CancelAfter(TimeSpan.FromSeconds(30));
-        while (!File.Exists(file)) await Task.Delay(100, cts.Token);
-        return await File.ReadAllTextAsync(file, cts.Token);
+        await ResourceStates.WithinAsync(app, TimeSpan.FromMinutes(1), $"the probe writing {file}", async ct =>
+        {
+            while (!File.Exists(file)) await Task.Delay(100, ct);
+        }, Ct);
+        return await File.ReadAllTextAsync(file, Ct);
     }
 
     /// <summary>The pid of every server process, as the app model reports it.</summary>

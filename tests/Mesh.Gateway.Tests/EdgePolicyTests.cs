@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Mesh.Gateway.Tests.Support;
+using Mesh.Servers.Processes;
 using Mesh.Testing;
 
 namespace Mesh.Gateway.Tests;
@@ -168,7 +169,7 @@ public sealed class RateLimitFailOpenTests
         var settings = new Dictionary<string, string?>
         {
             // Nothing listens there.
-            ["ConnectionStrings:cache"] = $"127.0.0.1:{UpstreamDownTests.FreePort()},connectTimeout=500",
+            ["ConnectionStrings:cache"] = $"127.0.0.1:{LoopbackPorts.GetFree()},connectTimeout=500",
             ["Gateway:RateLimits:Routes:mesh.gateway_test.v1.Library/GetShelf:PerIp:Capacity"] = "1",
             ["Gateway:RateLimits:Routes:mesh.gateway_test.v1.Library/GetShelf:PerIp:PerSecond"] = "0.01",
         };

@@ -5,6 +5,7 @@ using Mesh.Gateway.Policy;
 using Mesh.Gateway.Routing;
 using Mesh.Gateway.Tests.Proto;
 using Mesh.Gateway.Tests.Support;
+using Mesh.Servers.Processes;
 using Microsoft.OpenApi;
 
 namespace Mesh.Gateway.Tests;
@@ -100,7 +101,7 @@ public sealed class OpenApiRefreshTests
     [Fact]
     public async Task Missing_service_is_named_then_fetched_once_it_is_up()
     {
-        var port = UpstreamDownTests.FreePort();
+        var port = LoopbackPorts.GetFree();
         await using var gateway = await GatewayHost.StartAsync(new Uri($"http://127.0.0.1:{port}"), new Tokens());
         using var client = gateway.CreateClient();
 

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Mesh.Gateway.Tests.Support;
+using Mesh.Servers.Processes;
 
 namespace Mesh.Gateway.Tests;
 
@@ -13,7 +13,7 @@ public sealed class UpstreamDownTests
     [Fact]
     public async Task Unreachable_service_is_503_unavailable_and_the_edge_is_degraded_not_down()
     {
-        await using var gateway = await GatewayHost.StartAsync(new Uri($"http://127.0.0.1:{FreePort()}"), new Tokens());
+        await using var gateway = await GatewayHost.StartAsync(new Uri($"http://127.0.0.1:{LoopbackPorts.GetFree()}"), new Tokens());
         using var client = gateway.CreateClient();
 
         var response = await client.GetAsync("/v1/shelves/1", Ct);
@@ -29,13 +29,5 @@ public sealed class UpstreamDownTests
         Assert.Equal("Degraded", report.GetProperty("status").GetString());
         Assert.Equal("Degraded", report.GetProperty("checks").GetProperty("upstream:library").GetProperty("status").GetString());
         Assert.Equal("Healthy", report.GetProperty("checks").GetProperty("self").GetProperty("status").GetString());
-    }
-
-    /// <summary>A loopback port nobody listens on (taken from the OS, then released).</summary>
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

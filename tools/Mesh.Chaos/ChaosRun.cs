@@ -147,22 +147,15 @@ public static class ChaosRun
     /// A safety net before settling: any resource instance left stopped (a fault that did not heal is already a
     /// breach) is started again, so the invariants read a whole mesh.
     /// </summary>
-    private static readonly string[] Stopped = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
-
     private static async Task EnsureEverythingRunsAsync(MeshUnderTest mesh, Action<string> log, CancellationToken ct)
     {
         foreach (var resource in MeshUnderTest.Services.Concat(["postgres", "messaging", "cache"]))
-            foreach (var instance in mesh.InstanceIds(resource))
+            foreach (var instance in mesh.InstanceIds(resource).Where(mesh.IsStopped))
             {
-                var (state, _) = mesh.InstanceState(instance);
-                if (state is null || !Stopped.Contains(state)) continue;
-                log($"{instance} is {state} after the faults: starting it before the invariants");
+                log($"{instance} is {mesh.InstanceState(instance).State} after the faults: starting it before the invariants");
                 try
                 {
-                    await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
-                    using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    bound.CancelAfter(TimeSpan.FromMinutes(3));
-                    await mesh.WaitInstanceHealthyAsync(instance, bound.Token);
+                    await mesh.StartAndWaitHealthyAsync(instance, log, ct);
                 }
                 catch (Exception e) when (e is InvalidOperationException or OperationCanceledException && !ct.IsCancellationRequested)
                 {

@@ -41,18 +41,16 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         {
             var (state, now) = mesh.InstanceState(instance);
             if (seen.LastOrDefault() != $"{state}/{now}") seen.Add($"{state}/{now}");
-            if (state is not null && Stopped.Contains(state)) break;
+            if (state is not null && MeshUnderTest.StoppedStates.Contains(state)) break;
             if (state == KnownResourceStates.Running && now is { } p && p != pid) { log($"fault: {instance} was restarted by the orchestrator (pid {p})"); break; }
             if (DateTime.UtcNow > until) throw new TimeoutException($"{instance} never reported its exit after kill -9 (states seen: {string.Join(", ", seen)})");
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
         }
-        if (Stopped.Contains(mesh.InstanceState(instance).State ?? "")) await StartAsync(instance, ct);
-        await WaitHealthyAsync(instance, ct);
+        if (mesh.IsStopped(instance)) await mesh.StartAndWaitHealthyAsync(instance, Log, ct);
+        else await mesh.WaitHealthyAsync(instance, ct);
         log($"fault: {instance} of {service} running again and healthy");
         return $"kill -9 {instance} (pid {process})";
     }
-
-    private static readonly string[] Stopped = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
 
     private async Task<string> RestartAsync(string resource, CancellationToken ct)
     {
@@ -70,8 +68,7 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         }
         await WaitStoppedAsync(instance, ct);
         await Task.Delay(TimeSpan.FromSeconds(5), ct);   // down long enough for clients to notice and retry
-        await StartAsync(instance, ct);
-        await WaitHealthyAsync(instance, ct);
+        await mesh.StartAndWaitHealthyAsync(instance, Log, ct);
         log($"fault: {resource} started again and healthy");
         return $"stop and start {resource}";
     }
@@ -101,36 +98,13 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         return candidates[random.Next(candidates.Count)];
     }
 
-    /// <summary>The Start command, tried again a few times: on a loaded machine the orchestrator may refuse it at first.</summary>
-    private async Task StartAsync(string instance, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await mesh.CommandAsync(instance, KnownResourceCommands.StartCommand, ct);
-                return;
-            }
-            catch (InvalidOperationException e) when (attempt < 4)
-            {
-                log($"fault: {e.Message} — trying again");
-                await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct);
-            }
-        }
-    }
-
-    private async Task WaitHealthyAsync(string instanceId, CancellationToken ct)
-    {
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bound.CancelAfter(TimeSpan.FromMinutes(3));
-        await mesh.WaitInstanceHealthyAsync(instanceId, bound.Token);
-    }
+    private void Log(string line) => log("fault: " + line);
 
     private async Task WaitStoppedAsync(string resourceId, CancellationToken ct)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bound.CancelAfter(TimeSpan.FromMinutes(2));
-        await mesh.WaitInstanceStateAsync(resourceId, [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart], bound.Token);
+        await mesh.WaitInstanceStateAsync(resourceId, MeshUnderTest.StoppedStates, bound.Token);
     }
 
     private static void Signal(int pid, string signal)

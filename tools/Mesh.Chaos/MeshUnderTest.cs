@@ -95,6 +95,42 @@ public sealed class MeshUnderTest : IAsyncDisposable
     public IReadOnlyList<string> InstanceIds(string resource) =>
         _latest.Values.Where(e => e.Resource.Name == resource).Select(e => e.ResourceId).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>The states of an instance that is not running and that the orchestrator will not start by itself.</summary>
+    public static readonly IReadOnlyCollection<string> StoppedStates = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
+
+    /// <summary>True if the instance's latest state is one of <see cref="StoppedStates"/>.</summary>
+    public bool IsStopped(string instanceId) => InstanceState(instanceId).State is { } state && StoppedStates.Contains(state);
+
+    /// <summary>
+    /// The Start command on an instance, tried again a few times (on a loaded machine the orchestrator may refuse it at
+    /// first), then a wait of at most three minutes until it is Running and healthy.
+    /// </summary>
+    public async Task StartAndWaitHealthyAsync(string instanceId, Action<string> log, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await CommandAsync(instanceId, KnownResourceCommands.StartCommand, ct);
+                break;
+            }
+            catch (InvalidOperationException e) when (attempt < 4)
+            {
+                log($"{e.Message} — trying again");
+                await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct);
+            }
+        }
+        await WaitHealthyAsync(instanceId, ct);
+    }
+
+    /// <summary>At most three minutes until the instance is Running and healthy (its readiness probe answers 200).</summary>
+    public async Task WaitHealthyAsync(string instanceId, CancellationToken ct)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(TimeSpan.FromMinutes(3));
+        await WaitInstanceHealthyAsync(instanceId, bound.Token);
+    }
+
     /// <summary>Waits until one instance reports itself Running and healthy again.</summary>
     public async Task WaitInstanceHealthyAsync(string instanceId, CancellationToken ct)
     {

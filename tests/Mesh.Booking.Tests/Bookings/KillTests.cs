@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Grpc.Net.Client;
 using Mesh.Booking.V1;
+using Mesh.Servers.Processes;
 using Mesh.Testing;
 
 namespace Mesh.Booking.Tests.Bookings;
@@ -25,7 +25,7 @@ public sealed class KillTests(BookingProcessFixture fixture) : IClassFixture<Boo
     [Fact]
     public async Task After_a_SIGKILL_mid_checkout_and_a_restart_every_booking_settles_and_money_matches()
     {
-        var grpcPort = FreePort();
+        var grpcPort = LoopbackPorts.GetFree();
         var environment = Environment(grpcPort);
         var (show, seats) = fixture.AddShow(seats: Customers);
         var customers = new List<Customer>();
@@ -143,11 +143,4 @@ public sealed class KillTests(BookingProcessFixture fixture) : IClassFixture<Boo
                 return false;
             }
         }, up => up, "the booking process to answer");
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -18,6 +18,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Mesh.Servers.Processes;
 
 namespace Mesh.Referral.Tests.Support;
 
@@ -43,7 +44,7 @@ public class ReferralFixture : IAsyncLifetime
     private WebApplication _referral = null!;
     private WebApplication _gateway = null!;
     private int _paymentPort;
-    private readonly int _referralPort = FreePort();
+    private readonly int _referralPort = LoopbackPorts.GetFree();
 
     public ReferralFixture(TestServers servers)
     {
@@ -294,13 +295,6 @@ public class ReferralFixture : IAsyncLifetime
         var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
         _channels.Add(channel);
         return channel;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
