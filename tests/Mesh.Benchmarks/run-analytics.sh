@@ -4,6 +4,7 @@
 #
 #   tests/Mesh.Benchmarks/run-analytics.sh [--seconds S] [--producers P] [--risk-rate N] [--quiet-wait S]
 # Defaults: --seconds 20 --producers 8 --risk-rate 1000 (a few minutes: the consumer's catch-up is part of the number).
+# --producers 0 skips ingestion: CheckRisk alone. CheckRisk's latency is given for all calls and per decision.
 # What runs: Mesh.Benchmarks analytics-load starts PostgreSQL (durable), Redis and RabbitMQ as processes (Mesh.Servers
 # launchers, data under /tmp, deleted afterwards) and hosts analytics as its Program.cs composes it, in one process with
 # the gRPC driver, on loopback. --quiet-wait S waits up to S seconds for both cores to be >= 90% idle first.

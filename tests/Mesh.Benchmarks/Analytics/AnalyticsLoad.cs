@@ -58,13 +58,20 @@ public static class AnalyticsLoad
             using var channel = GrpcChannel.ForAddress(app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress);
             var client = new Mesh.Analytics.V1.Analytics.AnalyticsClient(channel);
 
-            var ingest = await IngestAsync(client, db, options);
+            // --producers 0: CheckRisk alone, on an idle consumer.
+            var ingestion = "ingestion: skipped (--producers 0)";
+            if (options.Producers > 0)
+            {
+                var ingest = await IngestAsync(client, db, options);
+                ingestion = string.Join('\n',
+                    $"ingestion: {options.Producers} producers × {options.Seconds} s, {ingest.Accepted} events accepted in {ingest.ProduceSeconds:F1} s ({ingest.Accepted / ingest.ProduceSeconds:F0} events/s accepted)",
+                    $"           consumer caught up {ingest.CatchUpSeconds:F1} s after the first event: sustained {ingest.Accepted / ingest.CatchUpSeconds:F0} events/s end to end");
+            }
             var risk = await RiskAsync(client, options);
             var report = string.Join('\n',
                 $"analytics-load {stamp} (2 cores shared with the services, the servers and the driver; load average before: {File.ReadAllText("/proc/loadavg").Trim()})",
-                $"ingestion: {options.Producers} producers × {options.Seconds} s, {ingest.Accepted} events accepted in {ingest.ProduceSeconds:F1} s ({ingest.Accepted / ingest.ProduceSeconds:F0} events/s accepted)",
-                $"           consumer caught up {ingest.CatchUpSeconds:F1} s after the first event: sustained {ingest.Accepted / ingest.CatchUpSeconds:F0} events/s end to end",
-                $"CheckRisk: {risk.Calls} calls at {options.RiskRate}/s for {options.Seconds} s: p50 {risk.P50:F2} ms, p99 {risk.P99:F2} ms, max {risk.Max:F2} ms, errors {risk.Errors}");
+                ingestion,
+                risk.Describe(options));
             Console.WriteLine(report);
             var file = Path.Combine(results, $"analytics-{stamp}.txt");
             await File.WriteAllTextAsync(file, report + "\n");
@@ -129,10 +136,26 @@ public static class AnalyticsLoad
         return (accepted, produced, clock.Elapsed.TotalSeconds);
     }
 
-    private static async Task<(int Calls, double P50, double P99, double Max, int Errors)> RiskAsync(Mesh.Analytics.V1.Analytics.AnalyticsClient client, Options options)
+    /// <summary>CheckRisk latencies at a fixed arrival rate, all calls and per decision (a CHALLENGE or BLOCK also opens a case).</summary>
+    private sealed record RiskResult(int Calls, int Errors, Percentiles All, IReadOnlyDictionary<RiskDecision, Percentiles> ByDecision)
+    {
+        public string Describe(Options options) =>
+            $"CheckRisk: {Calls} calls at {options.RiskRate}/s for {options.Seconds} s: {All}, errors {Errors}\n" +
+            string.Join('\n', ByDecision.OrderBy(d => d.Key).Select(d => $"           {d.Key}: {d.Value}"));
+    }
+
+    private sealed record Percentiles(int Count, double P50, double P99, double Max)
+    {
+        public static Percentiles Of(List<double> sorted) => sorted.Count == 0 ? new(0, double.NaN, double.NaN, double.NaN)
+            : new(sorted.Count, sorted[sorted.Count / 2], sorted[Math.Min(sorted.Count - 1, (int)(0.99 * sorted.Count))], sorted[^1]);
+
+        public override string ToString() => $"{Count} calls, p50 {P50:F2} ms, p99 {P99:F2} ms, max {Max:F2} ms";
+    }
+
+    private static async Task<RiskResult> RiskAsync(Mesh.Analytics.V1.Analytics.AnalyticsClient client, Options options)
     {
         Log($"CheckRisk: {options.RiskRate}/s for {options.Seconds} s (after a 3 s warm-up)");
-        var latencies = new List<double>();
+        var latencies = new List<(double Ms, RiskDecision Decision)>();
         var errors = 0;
         async Task OneAsync(int i, bool record)
         {
@@ -141,8 +164,8 @@ public static class AnalyticsLoad
             var started = Stopwatch.GetTimestamp();
             try
             {
-                await client.CheckRiskAsync(request);
-                if (record) lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var response = await client.CheckRiskAsync(request);
+                if (record) lock (latencies) latencies.Add((Stopwatch.GetElapsedTime(started).TotalMilliseconds, response.Decision));
             }
             catch (Grpc.Core.RpcException) { if (record) Interlocked.Increment(ref errors); }
         }
@@ -162,9 +185,9 @@ public static class AnalyticsLoad
         }
         await RunAtRateAsync(3, record: false);
         await RunAtRateAsync(options.Seconds, record: true);
-        latencies.Sort();
-        double At(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-        return (latencies.Count + errors, At(0.50), At(0.99), latencies.Count == 0 ? double.NaN : latencies[^1], errors);
+        var all = latencies.Select(l => l.Ms).Order().ToList();
+        var byDecision = latencies.GroupBy(l => l.Decision).ToDictionary(g => g.Key, g => Percentiles.Of(g.Select(l => l.Ms).Order().ToList()));
+        return new RiskResult(latencies.Count + errors, errors, Percentiles.Of(all), byDecision);
     }
 
     private static void Log(string message) => Console.Error.WriteLine($"[analytics] {message}");
