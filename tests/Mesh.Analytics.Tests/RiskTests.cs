@@ -65,13 +65,13 @@ public sealed class RiskTests(AnalyticsFixture fixture) : IClassFixture<Analytic
     public async Task Declines_reported_by_payment_on_the_stream_block_the_next_payment_and_checkout()
     {
         var user = Guid.NewGuid();
-        var before = await fixture.ProcessedAsync();
-        for (var i = 0; i < 5; i++)
+        var declines = Enumerable.Range(0, 5).Select(_ => Guid.CreateVersion7()).ToArray();
+        foreach (var id in declines)
             await fixture.PublishBusinessEventAsync("payment.failed", new
             {
                 PaymentId = Guid.NewGuid(), UserId = user, Amount = 100, Currency = "EUR", FailureCode = "card_declined", IdempotencyKey = (string?)null,
-            });
-        await fixture.ProcessedAtLeastAsync(before + 5);
+            }, id);
+        await fixture.CountedAsync(declines);
 
         var payment = await CheckAsync(RiskAction.Payment, user.ToString(), card: "fp-one-card");
         Pause(1);
@@ -87,7 +87,7 @@ public sealed class RiskTests(AnalyticsFixture fixture) : IClassFixture<Analytic
     public async Task A_seat_hoarding_bot_whose_holds_expire_unpaid_is_blocked_from_holding()
     {
         var bot = Guid.NewGuid();
-        var before = await fixture.ProcessedAsync();
+        var expiries = Enumerable.Range(0, 5).Select(_ => Guid.CreateVersion7()).ToArray();
         // Booking's sweeper announces each hold that expired without a checkout (booking.hold_expired, its outbox).
         for (var i = 0; i < 5; i++)
         {
@@ -96,9 +96,9 @@ public sealed class RiskTests(AnalyticsFixture fixture) : IClassFixture<Analytic
             await fixture.PublishBusinessEventAsync("booking.hold_expired", new
             {
                 HoldId = Guid.NewGuid(), UserId = bot, ShowId = Guid.NewGuid(), ServiceId = (Guid?)null, ExpiredAt = fixture.Clock.GetUtcNow().UtcDateTime,
-            });
+            }, expiries[i]);
         }
-        await fixture.ProcessedAtLeastAsync(before + 5);
+        await fixture.CountedAsync(expiries);
 
         Pause(6);
         var answer = await CheckAsync(RiskAction.Hold, bot.ToString());

@@ -96,6 +96,13 @@ public class AnalyticsFixture(TestServers servers) : IAsyncLifetime
     /// <summary>How many events the consumer has counted so far.</summary>
     public Task<long> ProcessedAsync() => ScalarAsync<long>("SELECT count(*) FROM processed_events");
 
+    /// <summary>
+    /// Waits until the consumer has counted each of these events. A count of all events is no proof: an earlier test's
+    /// events may still be in the stream ahead of a test's own and make up the number.
+    /// </summary>
+    public Task<long> CountedAsync(params Guid[] ids) => Eventually.UntilAsync(
+        () => ScalarAsync<long>("SELECT count(*) FROM processed_events WHERE event_id = ANY(@ids)", new { ids }), n => n == ids.Length, $"these {ids.Length} events counted");
+
     /// <summary>Waits until the consumer has counted at least <paramref name="count"/> events.</summary>
     public Task<long> ProcessedAtLeastAsync(long count) => Eventually.UntilAsync(ProcessedAsync, n => n >= count, $"{count} events counted");
 
