@@ -62,6 +62,7 @@ public sealed class ChatAcrossReplicasTests(SupportFixture fixture) : IClassFixt
         await customerAgain.WaitForAsync("customer 20");
         await agentThird.SendAsync("a99", "agent last");
         await customerAgain.WaitForAsync("agent last");
+        await agentThird.WaitForAsync("agent last");   // the agent's own stream echoes it too: the logs below hold both
 
         var expected = Enumerable.Range(1, 5).SelectMany(i => new[] { $"customer {i}", $"agent {i}" })
             .Concat(Enumerable.Range(6, 15).Select(i => $"customer {i}")).Append("agent last").ToList();
