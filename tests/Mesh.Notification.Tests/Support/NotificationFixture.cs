@@ -181,11 +181,43 @@ public sealed class NotificationFixture(TestServers servers) : IAsyncLifetime
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; a 5 min hang guard (CI machines are small and busy), not a timing assertion.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    public static Task WaitUntilAsync(Func<Task<bool>> condition) => WaitUntilAsync(condition, describe: null);
+
+    /// <summary>
+    /// As <see cref="WaitUntilAsync(Func{Task{bool}})"/>; when the guard runs out, the <see cref="TimeoutException"/>
+    /// carries what <paramref name="describe"/> reads at that moment (so a CI log says where the flow stopped).
+    /// </summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<Task<string>>? describe)
     {
-        using var guard = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        guard.CancelAfter(TimeSpan.FromMinutes(5));
-        while (!await condition()) await Task.Delay(25, guard.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow >= deadline)
+                throw new TimeoutException($"Condition not met within 5 minutes. {(describe is null ? "" : await describe())}");
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Where a broadcast's batches are: its notifications, its batch rows in the outbox (sent or not), the batches the
+    /// consumer committed, and the batch queue with its retry and dead-letter queues.
+    /// </summary>
+    public async Task<string> DescribeBroadcastAsync(Guid broadcast)
+    {
+        var notifications = await ScalarAsync<long>("SELECT count(*) FROM notifications WHERE event_id = @broadcast", new { broadcast });
+        var outbox = await ScalarAsync<string>("""
+            SELECT format('%s batch rows in the outbox, %s unsent', count(*), count(*) FILTER (WHERE sent_at IS NULL))
+            FROM mesh_outbox WHERE type = @Type
+            """, new { BroadcastBatch.Type });
+        var committed = await ScalarAsync<long>("SELECT count(*) FROM mesh_inbox WHERE consumer = @Queue", new { BroadcastBatch.Queue });
+        var queues = new List<string>();
+        foreach (var queue in new[] { BroadcastBatch.Queue, $"{BroadcastBatch.Queue}.retry", $"{BroadcastBatch.Queue}.dlq" })
+        {
+            await using var channel = await _broker!.CreateChannelAsync();
+            try { queues.Add($"{queue}: {(await channel.QueueDeclarePassiveAsync(queue)).MessageCount} ready"); }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) { queues.Add($"{queue}: not declared"); }
+        }
+        return $"Broadcast {broadcast}: {notifications} notifications; {outbox}; {committed} batches committed by the consumer; {string.Join("; ", queues)}.";
     }
 
     public async ValueTask DisposeAsync()
