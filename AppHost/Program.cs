@@ -68,10 +68,10 @@ var booking = builder.AddProject<Projects.Mesh_Booking>("booking").WithServiceEn
     .WithReplicas(builder.Configuration.GetValue("Mesh:Replicas:booking", 1))
     .WithReference(bookingDb).WithReference(cache).WithReference(catalog).WithReference(users)
     .WithReference(messaging).WithReference(payment)
-    .WaitFor(bookingDb).WaitFor(catalog).WaitFor(messaging);
+    .WaitFor(bookingDb).WaitFor(messaging); // the catalog is asked per hold, with a deadline: no need to wait for it to start
 gateway.WithReference(booking);
 
-// The catalog shows seat status and free slot places from booking (no WaitFor: booking waits for the catalog).
+// The catalog shows seat status and free slot places from booking (no WaitFor: each asks the other per request).
 catalog.WithReference(booking);
 
 // Verified reviews of products, services, events and venues: the purchase check asks booking (with the customer's own
@@ -80,7 +80,7 @@ catalog.WithReference(booking);
 var ratingDb = addDatabase("ratingdb");
 var rating = builder.AddProject<Projects.Mesh_Rating>("rating").WithServiceEndpoints()
     .WithReference(ratingDb).WithReference(cache).WithReference(messaging).WithReference(booking).WithReference(catalog).WithReference(users)
-    .WaitFor(ratingDb).WaitFor(cache).WaitFor(messaging).WaitFor(booking);
+    .WaitFor(ratingDb).WaitFor(cache).WaitFor(messaging); // booking and the catalog are asked per review, not at start
 gateway.WithReference(rating);
 
 // Coupons and referral rewards: booking's checkout saga reserves a coupon redemption here before charging; booking's

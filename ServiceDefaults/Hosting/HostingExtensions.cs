@@ -14,8 +14,8 @@ public static class HostingExtensions
     /// <summary>Config key of how long a stopping service keeps serving while not ready (default 0; set it in Kubernetes).</summary>
     public const string ShutdownDelayKey = "Mesh:Hosting:ShutdownDelay";
 
-    /// <summary>Framework categories that log every request or command at Information.</summary>
-    private static readonly string[] QuietCategories = ["Microsoft.AspNetCore", "System.Net.Http.HttpClient", "Grpc", "Npgsql"];
+    /// <summary>Framework categories that log every request or command at Information (Warning unless configured).</summary>
+    public static readonly IReadOnlyList<string> QuietCategories = ["Microsoft.AspNetCore", "System.Net.Http.HttpClient", "Grpc", "Npgsql"];
 
     /// <summary>The `grpc` and `http` endpoints, graceful shutdown, and JSON console logs carrying trace ids.</summary>
     public static IHostApplicationBuilder ConfigureServiceHosting(this IHostApplicationBuilder builder)

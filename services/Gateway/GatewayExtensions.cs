@@ -43,7 +43,7 @@ public static class GatewayExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         ListenForRest(builder);
-        if (options.InlineScheduling) // see GatewayOptions.InlineScheduling: nothing on the edge blocks a thread
+        if (options.InlineScheduling) // off by default: see GatewayOptions.InlineScheduling
             builder.Services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();

@@ -26,10 +26,10 @@ public sealed class GatewayOptions
     /// <summary>
     /// Kestrel's <c>SocketTransportOptions.UnsafePreferInlineScheduling</c> (config <c>Gateway:InlineScheduling</c>):
     /// process what a connection reads on the socket's I/O thread instead of handing every read to the thread pool.
-    /// It saves about one thread-pool hand-off per HTTP/1.1 request (docs/performance.md, section 3b). Safe here
-    /// because nothing on the edge's request path blocks a thread: JwtBearer (keys fetched asynchronously), the Redis
-    /// rate limit and YARP's forwarding are all asynchronous. Turn it off before adding middleware that blocks: a
+    /// Off by default since 2026-12-07: on the YARP edge it costs CPU rather than saving it (docs/performance.md §8a:
+    /// 92–146 µs of edge CPU per request on, 72–92 µs off, same box, same hour); it saved one hand-off per request on
+    /// the deleted hand-written gateway (section 3b). Switched on, nothing on the edge's path may block a thread: a
     /// blocked I/O thread stalls every connection it serves.
     /// </summary>
-    public bool InlineScheduling { get; set; } = true;
+    public bool InlineScheduling { get; set; }
 }

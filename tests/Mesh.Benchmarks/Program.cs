@@ -4,7 +4,8 @@
 //   Mesh.Benchmarks defaults-bodies --out DIR                           get-show.bin, bearer.txt, key.pem for h2load
 //   Mesh.Benchmarks token-allocations [--calls N]                     bytes and CPU per request on the token path, in process
 //   Mesh.Benchmarks otlp-sink                                           OTLP/HTTP receiver that drops everything
-//   Mesh.Benchmarks edge-backend --port G [--http-port H] | edge-gateway --backend HTTP_URL | edge-bodies --out DIR  (run-edge.sh)
+//   Mesh.Benchmarks edge-backend --port G [--http-port H] [--kind mesh|bare] | edge-gateway --backend HTTP_URL
+//                   | edge-null-proxy --backend GRPC_URL | edge-bodies --out DIR  (run-edge.sh)
 //   Mesh.Benchmarks booking-load [--seconds S] [--warmup S] [--concurrency C] [--pgbench-clients C] [--pgbench-seconds S]
 //                               [--statements] [--replay] [--work DIR]  (run-booking.sh: bookings/s end to end vs pgbench)
 //   Mesh.Benchmarks coupon-load [--seconds S] [--warmup S] [--concurrency C] [--rounds R] [--work DIR]
@@ -32,6 +33,7 @@ return args.FirstOrDefault() switch
     "otlp-sink" => await OtlpSink.RunAsync(),
     "edge-backend" => await EdgeBackendServer.RunAsync(EdgeOptions.Parse(args[1..])),
     "edge-gateway" => await EdgeGatewayServer.RunAsync(EdgeOptions.Parse(args[1..])),
+    "edge-null-proxy" => await NullProxyServer.RunAsync(EdgeOptions.Parse(args[1..])),
     "edge-bodies" => EdgeBodies.Write(EdgeOptions.Parse(args[1..])),
     "booking-load" => await BookingLoad.RunAsync(BookingLoadOptions.Parse(args[1..])),
     "coupon-load" => await CouponLoad.RunAsync(CouponLoad.Options.Parse(args[1..])),
@@ -45,6 +47,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-bodies|booking-load|coupon-load|rating-load|feed-load|analytics-load|support-chat|notification-broadcast … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-null-proxy|edge-bodies|booking-load|coupon-load|rating-load|feed-load|analytics-load|support-chat|notification-broadcast … (see Program.cs)");
     return 2;
 }

@@ -16,6 +16,10 @@
 #   defaults-alltraces-anon  both: every call traced, no token
 #   bare-anon                the bare server without the header (h2load sends the ~400-byte token to bare too, and
 #                            decoding it is part of what the -anon modes save)
+#   with --parts, three more: the bare server plus only what the target keeps on, to tell what those cost alone:
+#   bare-telemetry           bare + ConfigureOpenTelemetry() (instrumentations, Production sampling, OTLP export to the sink)
+#   bare-auth                bare + AddTokenValidation() (JwtBearer, authentication/authorization middleware, interceptor)
+#   bare-both                bare + both
 #   with --baseline DLL, one more: before/after in the same run, under the same load:
 #   defaults-baseline        the full server from another build of this project (DLL = its bin/Release/net10.0/
 #                            Mesh.Benchmarks.dll, e.g. from `git worktree add` / `git archive` of an earlier commit)
@@ -24,7 +28,8 @@
 # each mode in turn, the order reversed every other round; the table shows medians, RPS and CPU per request.
 #
 #   tests/Mesh.Benchmarks/run-defaults.sh [--duration S] [--warmup S] [--settle S] [--clients C] [--streams M]
-#                                         [--rounds N] [--variants] [--baseline DLL] [--no-latency] [--quiet-wait S]
+#                                         [--rounds N] [--variants] [--parts] [--baseline DLL] [--no-latency]
+#                                         [--quiet-wait S]
 # Defaults: --duration 10 --warmup 30 --settle 2 --clients 8 --streams 16 --rounds 3 (about 2.5 minutes; with --variants
 # about 5: use --rounds 2 --warmup 20 --duration 8 for about 3.5).
 # "others" = share of core 0 / core 1 that processes other than ours took during a window (~0 for a clean number);
@@ -39,7 +44,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 WORK="$ROOT/.mesh/bench"
 LOGS="$WORK/logs/defaults"
 
-DURATION=10; WARMUP=30; SETTLE=2; CLIENTS=8; STREAMS=16; ROUNDS=3; QUIET_WAIT=0; VARIANTS=0; BASELINE_DLL=""; LATENCY=1
+DURATION=10; WARMUP=30; SETTLE=2; CLIENTS=8; STREAMS=16; ROUNDS=3; QUIET_WAIT=0; VARIANTS=0; PARTS=0; BASELINE_DLL=""; LATENCY=1
 SERVER_CORE=0; CLIENT_CORE=1
 
 while [ $# -gt 0 ]; do
@@ -51,15 +56,17 @@ while [ $# -gt 0 ]; do
     --streams) STREAMS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --variants) VARIANTS=1; shift ;;
+    --parts) PARTS=1; shift ;;
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
     --baseline) BASELINE_DLL="$2"; shift 2 ;;
     --no-latency) LATENCY=0; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     *) echo "run-defaults.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 MODES="bare defaults"
 [ "$VARIANTS" = 1 ] && MODES="bare defaults defaults-alltraces defaults-anon defaults-alltraces-anon bare-anon"
+[ "$PARTS" = 1 ] && MODES="$MODES bare-telemetry bare-auth bare-both"
 if [ -n "$BASELINE_DLL" ]; then
   [ -f "$BASELINE_DLL" ] || { echo "run-defaults.sh: --baseline $BASELINE_DLL: no such file" >&2; exit 2; }
   MODES="$MODES defaults-baseline"
@@ -124,8 +131,8 @@ percentile_ms() {
 median() { tr ' ' '\n' <<<"${1:-}" | tr -d '%' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'; }
 
 # The URL, pid and whether it sends the bearer token, per mode.
-url_of() { case "$1" in bare|bare-anon) echo "$BARE_URL" ;; defaults|defaults-anon) echo "$FULL_URL" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_URL" ;; defaults-baseline) echo "$BASE_URL" ;; esac; }
-pid_of() { case "$1" in bare|bare-anon) echo "$BARE_PID" ;; defaults|defaults-anon) echo "$FULL_PID" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_PID" ;; defaults-baseline) echo "$BASE_PID" ;; esac; }
+url_of() { case "$1" in bare-telemetry|bare-auth|bare-both) echo "${PART_URL[$1]}" ;; bare|bare-anon) echo "$BARE_URL" ;; defaults|defaults-anon) echo "$FULL_URL" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_URL" ;; defaults-baseline) echo "$BASE_URL" ;; esac; }
+pid_of() { case "$1" in bare-telemetry|bare-auth|bare-both) echo "${PART_PID[$1]}" ;; bare|bare-anon) echo "$BARE_PID" ;; defaults|defaults-anon) echo "$FULL_PID" ;; defaults-alltraces|defaults-alltraces-anon) echo "$ALL_PID" ;; defaults-baseline) echo "$BASE_PID" ;; esac; }
 auth_args() { case "$1" in *-anon) return 0 ;; esac; printf '%s\n' -H "authorization: $BEARER"; }
 
 # h2load on the client core against one mode. Args: log name, mode, seconds.
@@ -173,6 +180,13 @@ if [ "$VARIANTS" = 1 ]; then
     dotnet "$BENCH_DLL" defaults-server --kind full --key-pem "$BODIES/key.pem"
   ALL_PID="$STARTED_PID"; ALL_URL="$STARTED_URL"
 fi
+declare -A PART_PID PART_URL
+if [ "$PARTS" = 1 ]; then
+  for part in bare-telemetry bare-auth bare-both; do
+    start_pinned "$part-quietout" "$SERVER_CORE" "${OTEL[@]}" dotnet "$BENCH_DLL" defaults-server --kind "$part" --key-pem "$BODIES/key.pem"
+    PART_PID[$part]="$STARTED_PID"; PART_URL[$part]="$STARTED_URL"
+  done
+fi
 BASE_PID=""; BASE_URL=""
 if [ -n "$BASELINE_DLL" ]; then
   start_pinned defaults-baseline-quietout "$SERVER_CORE" "${OTEL[@]}" dotnet "$BASELINE_DLL" defaults-server --kind full --key-pem "$BODIES/key.pem"
@@ -187,6 +201,10 @@ check_call defaults 0 ""                                 # GetShow is public: an
 check_call defaults 16 "${BEARER%?????}AAAAA"            # …but a token that is sent must be valid (UNAUTHENTICATED)
 [ -z "$ALL_URL" ] || check_call defaults-alltraces 0 "$BEARER"
 [ -z "$BASE_URL" ] || { check_call defaults-baseline 0 "$BEARER"; check_call defaults-baseline 16 "${BEARER%?????}AAAAA"; }
+if [ "$PARTS" = 1 ]; then
+  for part in bare-telemetry bare-auth bare-both; do check_call "$part" 0 "$BEARER"; done
+  check_call bare-auth 16 "${BEARER%?????}AAAAA"; check_call bare-both 16 "${BEARER%?????}AAAAA"
+fi
 log "sanity calls ok (a corrupted token gets UNAUTHENTICATED from the defaults server)"
 
 # ---- warm-up: every server gets the same load for WARMUP seconds ----
@@ -244,6 +262,11 @@ RESULT="$WORK/results/defaults-$(date -u +%Y%m%dT%H%M%SZ).txt"
     echo "defaults-anon / bare: RPS $(ratio "$(m RPS defaults-anon)" "$(m RPS bare)") (no bearer token sent)"
     echo "defaults-alltraces-anon / bare: RPS $(ratio "$(m RPS defaults-alltraces-anon)" "$(m RPS bare)") (every call traced, no token)"
     echo "defaults-anon / bare-anon: RPS $(ratio "$(m RPS defaults-anon)" "$(m RPS bare-anon)") (neither gets the header)"
+  fi
+  if [ "$PARTS" = 1 ]; then
+    echo "bare-telemetry / bare: RPS $(ratio "$(m RPS bare-telemetry)" "$(m RPS bare)") (our telemetry alone)"
+    echo "bare-auth / bare: RPS $(ratio "$(m RPS bare-auth)" "$(m RPS bare)") (token validation alone)"
+    echo "bare-both / bare: RPS $(ratio "$(m RPS bare-both)" "$(m RPS bare)") (telemetry + token validation, nothing else of the defaults)"
   fi
   [ -z "$BASELINE_DLL" ] || echo "defaults-baseline / bare: RPS $(ratio "$(m RPS defaults-baseline)" "$(m RPS bare)"); defaults / defaults-baseline: RPS $(ratio "$(m RPS defaults)" "$(m RPS defaults-baseline)") (baseline: $BASELINE_DLL)"
   echo "OTLP sink received (requests/bytes): $SINK_STATS"

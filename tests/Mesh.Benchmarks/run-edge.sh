@@ -10,6 +10,14 @@
 #     direct    POST /mesh.bench.v1.Catalog/GetItem over h2c (gRPC frame body: 5-byte prefix + GetItemRequest)
 #     edge-h2   GET /v1/bench/42 over h2c (the gateway's HTTP2_PORT) — like for like with direct
 #     edge-h1   GET /v1/bench/42 over HTTP/1.1 (HTTP_PORT), one request in flight per connection
+#   with --backend-rest, two more, straight to the backend with the gateway idle (what the transcoder costs alone):
+#     rest-h2   GET /v1/bench/42 over h2c on the backend's gRPC listener (which serves the REST routes too)
+#     rest-h1   GET /v1/bench/42 over HTTP/1.1 on the backend's REST listener, one request in flight per connection
+#   with --null-proxy, one more: the least a YARP edge can be (Mesh.Benchmarks edge-null-proxy: IHttpForwarder alone,
+#   no routing, policy, logging or telemetry, forwarding over h2c to the backend's gRPC listener), on core 0 too:
+#     proxy-h2  GET /v1/bench/42 over h2c through the null proxy
+#   --bare-backend starts the backend with --kind bare: Grpc.AspNetCore + the official JSON transcoding, defaults, nothing
+#   of ours (the packages' floor)
 # Each round measures, in turn:
 #   saturation  same concurrency for all (h2: -c CLIENTS -m STREAMS; h1: CLIENTS*STREAMS connections) -> RPS
 #   fixed rate  RATE requests/s in total (h2load --rps, RATE_CLIENTS connections)                     -> p50, p99
@@ -17,12 +25,14 @@
 #
 #   tests/Mesh.Benchmarks/run-edge.sh [--duration S] [--warmup S] [--settle S] [--clients C] [--streams M]
 #                                          [--rate RPS] [--rate-clients C] [--rounds N] [--quiet-wait S]
-#                                          [--counters N] [--bin DIR]
+#                                          [--counters N] [--bin DIR] [--backend-rest] [--bare-backend]
+#                                          [--null-proxy]
 # Defaults: --duration 10 --warmup 40 --settle 2 --clients 8 --streams 16 --rate 2000 --rate-clients 4 --rounds 3.
 # --counters N: after the warm-up, send exactly N requests each of edge-h2, edge-h1 (saturation concurrency) and direct,
 #   and print per request the gateway's bytes allocated and thread-pool work items (GET /debug/process-counters) and
 #   the CPU µs of the gateway and the backend. The two counts barely depend on what else runs on the box; CPU µs does.
 #   --rounds 0 stops there.
+# The gateway reads Gateway__* from the environment: e.g. Gateway__InlineScheduling=true for an A/B run.
 # --bin DIR: run an already built Mesh.Benchmarks from DIR (e.g. a copy of bin/Release/net10.0 kept for A/B
 #   comparisons) instead of building the tree.
 # "others" = share of core 0 / core 1 that processes other than ours took during a window; --quiet-wait S waits up
@@ -36,7 +46,7 @@ WORK="$ROOT/.mesh/bench"
 LOGS="$WORK/logs/edge"
 
 DURATION=10; WARMUP=40; SETTLE=2; CLIENTS=8; STREAMS=16; RATE=2000; RATE_CLIENTS=4; ROUNDS=3; QUIET_WAIT=0
-COUNTERS=0; BIN_DIR=""
+COUNTERS=0; BIN_DIR=""; BACKEND_KIND=mesh; BACKEND_REST=0; NULL_PROXY=0
 SERVER_CORE=0; CLIENT_CORE=1
 MODES="direct edge-h2 edge-h1"
 
@@ -53,10 +63,16 @@ while [ $# -gt 0 ]; do
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
     --counters) COUNTERS="$2"; shift 2 ;;
     --bin) BIN_DIR="$(cd "$2" && pwd)"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    --backend-rest) BACKEND_REST=1; shift ;;
+    --bare-backend) BACKEND_KIND=bare; shift ;;
+    --null-proxy) NULL_PROXY=1; shift ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "run-edge.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+[ "$BACKEND_REST" = 1 ] && MODES="$MODES rest-h2 rest-h1"
+[ "$NULL_PROXY" = 1 ] && MODES="$MODES proxy-h2"
 
 # shellcheck source=bench-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
@@ -115,6 +131,9 @@ run_h2load() {
     direct)  args+=(-d "$BODY" -H 'content-type: application/grpc' -H 'te: trailers' "$@" "$BACKEND_URL$GRPC_PATH") ;;
     edge-h2) args+=(-H 'accept: application/json' "$@" "$EDGE_H2_URL$REST_PATH") ;;
     edge-h1) args+=(--h1 -H 'accept: application/json' "$@" "$EDGE_H1_URL$REST_PATH") ;;
+    rest-h2) args+=(-H 'accept: application/json' "$@" "$BACKEND_URL$REST_PATH") ;;
+    proxy-h2) args+=(-H 'accept: application/json' "$@" "$PROXY_URL$REST_PATH") ;;
+    rest-h1) args+=(--h1 -H 'accept: application/json' "$@" "$BACKEND_REST_URL$REST_PATH") ;;
   esac
   (
     taskset -c "$CLIENT_CORE" h2load "${args[@]}" >"$LOGS/$name.h2load" 2>&1
@@ -153,15 +172,16 @@ window() {
   else
     log "round $round/$ROUNDS, $mode: fixed rate $RATE req/s for ${DURATION}s (+${SETTLE}s)"
   fi
-  b0="$(cpu_seconds "$BACKEND_PID")"; g0="$(cpu_seconds "$GATEWAY_PID")"
+  local front="$GATEWAY_PID"; [ "$mode" = proxy-h2 ] && front="$PROXY_PID"   # the "gateway" columns: whichever edge the mode goes through
+  b0="$(cpu_seconds "$BACKEND_PID")"; g0="$(cpu_seconds "$front")"
   s0=($(core_jiffies "$SERVER_CORE")); c0=($(core_jiffies "$CLIENT_CORE"))
   if [ "$kind" = sat ]; then
-    if [ "$mode" = edge-h1 ]; then run_h2load "$name" "$mode" "$DURATION" -c "$((CLIENTS * STREAMS))" -m 1
+    if [ "$mode" = edge-h1 ] || [ "$mode" = rest-h1 ]; then run_h2load "$name" "$mode" "$DURATION" -c "$((CLIENTS * STREAMS))" -m 1
     else run_h2load "$name" "$mode" "$DURATION" -c "$CLIENTS" -m "$STREAMS"; fi
   else
     run_h2load "$name" "$mode" "$DURATION" -c "$RATE_CLIENTS" -m 8 --rps "$((RATE / RATE_CLIENTS))"
   fi
-  b1="$(cpu_seconds "$BACKEND_PID")"; g1="$(cpu_seconds "$GATEWAY_PID")"
+  b1="$(cpu_seconds "$BACKEND_PID")"; g1="$(cpu_seconds "$front")"
   s1=($(core_jiffies "$SERVER_CORE")); c1=($(core_jiffies "$CLIENT_CORE"))
   window_s=$((DURATION + SETTLE))
   ours_server="$(awk -v a="$b0" -v b="$b1" -v c="$g0" -v d="$g1" 'BEGIN { print (b - a) + (d - c) }')"
@@ -182,10 +202,16 @@ window() {
 
 # ---- start the backend and the gateway (both on the server core) ----
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
-start_on_server_core backend dotnet "$BENCH_DLL" edge-backend --port 0 --http-port 0
+start_on_server_core backend dotnet "$BENCH_DLL" edge-backend --port 0 --http-port 0 --kind "$BACKEND_KIND"
 BACKEND_PID="$STARTED_PID"; read -r BACKEND_URL BACKEND_REST_URL <<<"$STARTED_URLS"
 start_on_server_core gateway dotnet "$BENCH_DLL" edge-gateway --backend "$BACKEND_REST_URL"
 GATEWAY_PID="$STARTED_PID"; read -r EDGE_H1_URL EDGE_H2_URL <<<"$STARTED_URLS"
+PROXY_PID=""; PROXY_URL=""
+if [ "$NULL_PROXY" = 1 ]; then
+  start_on_server_core null-proxy dotnet "$BENCH_DLL" edge-null-proxy --backend "$BACKEND_URL"
+  PROXY_PID="$STARTED_PID"; PROXY_URL="${STARTED_URLS%% *}"
+  log "null proxy $PROXY_URL (pid $PROXY_PID) → $BACKEND_URL"
+fi
 log "backend $BACKEND_URL (gRPC) $BACKEND_REST_URL (REST) (pid $BACKEND_PID), gateway $EDGE_H1_URL (HTTP/1.1) $EDGE_H2_URL (h2c) (pid $GATEWAY_PID), all on core $SERVER_CORE"
 
 # ---- one call of each kind checked end to end (h2load only sees HTTP status) ----
@@ -193,9 +219,19 @@ out="$(nghttp -v -H 'content-type: application/grpc' -H 'te: trailers' -d "$BODY
 grep -aq "grpc-status: 0" <<<"$out" || { log "direct gRPC sanity call failed:"; echo "$out" >&2; exit 1; }
 for url in "$EDGE_H1_URL" "$EDGE_H2_URL"; do
   if [ "$url" = "$EDGE_H2_URL" ]; then out="$(nghttp "$url$REST_PATH" 2>&1 || true)"; else out="$(curl -s "$url$REST_PATH" || true)"; fi
-  grep -qE '"id": ?"42"' <<<"$out" && grep -qE '"name": ?"Ergonomic keyboard"' <<<"$out" \
+  grep -qE '"id": ?"?42' <<<"$out" && grep -qE '"name": ?"Ergonomic keyboard"' <<<"$out" \
     || { log "REST sanity call $url$REST_PATH failed: $out"; exit 1; }
 done
+if [ "$NULL_PROXY" = 1 ]; then
+  out="$(nghttp "$PROXY_URL$REST_PATH" 2>&1 || true)"
+  grep -qE '"id": ?"?42' <<<"$out" || { log "null proxy sanity call $PROXY_URL$REST_PATH failed: $out"; exit 1; }
+fi
+if [ "$BACKEND_REST" = 1 ]; then
+  for url in "$BACKEND_URL" "$BACKEND_REST_URL"; do
+    if [ "$url" = "$BACKEND_URL" ]; then out="$(nghttp "$url$REST_PATH" 2>&1 || true)"; else out="$(curl -s "$url$REST_PATH" || true)"; fi
+    grep -qE '"id": ?"?42' <<<"$out" || { log "backend REST sanity call $url$REST_PATH failed: $out"; exit 1; }
+  done
+fi
 log "sanity calls ok; REST body: $out"
 
 # ---- warm-up: the JIT needs tens of seconds of load on one busy core (docs/performance.md, Honest notes) ----
@@ -204,6 +240,7 @@ log "warm-up: edge-h2 for ${WARMUP}s, edge-h1 and direct for $((WARMUP / 4))s ea
 run_h2load warmup-edge-h2 edge-h2 "$WARMUP" -c "$CLIENTS" -m "$STREAMS"
 run_h2load warmup-edge-h1 edge-h1 "$((WARMUP / 4 > 1 ? WARMUP / 4 : 1))" -c "$((CLIENTS * STREAMS))" -m 1
 run_h2load warmup-direct direct "$((WARMUP / 4 > 1 ? WARMUP / 4 : 1))" -c "$CLIENTS" -m "$STREAMS"
+if [ "$NULL_PROXY" = 1 ]; then log "warm-up: proxy-h2 for ${WARMUP}s"; run_h2load warmup-proxy-h2 proxy-h2 "$WARMUP" -c "$CLIENTS" -m "$STREAMS"; fi
 WARM_EDGE="$(h2load_rps "$LOGS/warmup-edge-h2.h2load")"
 
 # ---- per-request counts over a fixed number of requests (steady even on a busy box) ----
@@ -249,7 +286,7 @@ us_per_req() { awk -v c="${1:-}" -v r="${2:-}" 'BEGIN { if (r == "" || r == 0) p
 RESULT="$WORK/results/edge-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
   echo "Mesh edge benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(uname -r)"
-  echo "backend (Grpc.AspNetCore + JSON transcoding, Catalog/GetItem) + gateway (services/Gateway, YARP) pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE"
+  echo "backend --kind $BACKEND_KIND (Grpc.AspNetCore + JSON transcoding, Catalog/GetItem) + gateway (services/Gateway, YARP) pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE"
   echo "saturation: h2 -c $CLIENTS -m $STREAMS ($((CLIENTS * STREAMS)) in flight); h1 $((CLIENTS * STREAMS)) connections x 1; fixed rate: $RATE req/s over $RATE_CLIENTS connections"
   echo "each window ${DURATION}s measured after ${SETTLE}s; warm-up ${WARMUP}s; median of $ROUNDS round(s)"
   echo
@@ -262,6 +299,11 @@ RESULT="$WORK/results/edge-$(date -u +%Y%m%dT%H%M%SZ).txt"
   echo
   echo "edge-h2 / direct: RPS $(ratio "$(m RPS edge-h2)" "$(m RPS direct)") (target >= 0.60x); p50 added at $RATE req/s: $(diff_ms "$(m P50 edge-h2)" "$(m P50 direct)") ms (target <= 0.3 ms)"
   echo "edge-h1 / direct: RPS $(ratio "$(m RPS edge-h1)" "$(m RPS direct)"); p50 added at $RATE req/s: $(diff_ms "$(m P50 edge-h1)" "$(m P50 direct)") ms"
+  [ "$NULL_PROXY" = 1 ] && echo "proxy-h2 / direct (YARP's forwarder alone, h2c both hops): RPS $(ratio "$(m RPS proxy-h2)" "$(m RPS direct)"); p50 added at $RATE req/s: $(diff_ms "$(m P50 proxy-h2)" "$(m P50 direct)") ms; proxy µs/req $(us_per_req "$(m GCPU proxy-h2)" "$(m RPS proxy-h2)") + backend $(us_per_req "$(m BCPU proxy-h2)" "$(m RPS proxy-h2)")"
+  if [ "$BACKEND_REST" = 1 ]; then
+    echo "rest-h2 / direct (no edge): RPS $(ratio "$(m RPS rest-h2)" "$(m RPS direct)"); backend µs/req $(us_per_req "$(m BCPU rest-h2)" "$(m RPS rest-h2)") vs $(us_per_req "$(m BCPU direct)" "$(m RPS direct)")"
+    echo "rest-h1 / direct (no edge): RPS $(ratio "$(m RPS rest-h1)" "$(m RPS direct)"); backend µs/req $(us_per_req "$(m BCPU rest-h1)" "$(m RPS rest-h1)") vs $(us_per_req "$(m BCPU direct)" "$(m RPS direct)")"
+  fi
   echo "warm-up (first ${WARMUP}s after start) edge-h2 RPS: $WARM_EDGE"
   echo
   echo "backend/gateway = share of core $SERVER_CORE each process used during the saturation window; µs/req B/G = CPU time per"

@@ -6,33 +6,33 @@ using Microsoft.Extensions.Options;
 
 namespace Mesh.Gateway.Tests;
 
-/// <summary>A gateway with Gateway:InlineScheduling switched off (requests handed to the thread pool, Kestrel's default).</summary>
-public sealed class PoolScheduledGatewayFixture : GatewayFixture
+/// <summary>A gateway with Gateway:InlineScheduling switched on (requests run on the socket threads).</summary>
+public sealed class InlineScheduledGatewayFixture : GatewayFixture
 {
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
     {
-        ["Gateway:InlineScheduling"] = "false",
+        ["Gateway:InlineScheduling"] = "true",
     };
 }
 
 /// <summary>
-/// Gateway:InlineScheduling reaches Kestrel's socket transport (on by default, docs/performance.md 3b), and the edge
-/// serves REST over HTTP/1.1 and h2c either way. Every other gateway test runs with the default, inline.
+/// Gateway:InlineScheduling reaches Kestrel's socket transport (off by default, docs/performance.md §8a), and the
+/// edge serves REST over HTTP/1.1 and h2c either way. Every other gateway test runs with the default, the thread pool.
 /// </summary>
-public sealed class InlineSchedulingTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+public sealed class InlineSchedulingTests(InlineScheduledGatewayFixture fixture) : IClassFixture<InlineScheduledGatewayFixture>
 {
     [Fact]
-    public async Task By_default_requests_run_inline_on_the_socket_threads_and_are_served()
+    public async Task Switched_on_requests_run_inline_on_the_socket_threads_and_are_served()
     {
         Assert.True(fixture.Gateway.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
         await SchedulingChecks.AssertServedAsync(fixture);
     }
 }
 
-public sealed class PoolSchedulingTests(PoolScheduledGatewayFixture fixture) : IClassFixture<PoolScheduledGatewayFixture>
+public sealed class PoolSchedulingTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     [Fact]
-    public async Task Switched_off_requests_go_through_the_thread_pool_and_are_served()
+    public async Task By_default_requests_go_through_the_thread_pool_and_are_served()
     {
         Assert.False(fixture.Gateway.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
         await SchedulingChecks.AssertServedAsync(fixture);

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Mesh.Benchmarks.Booking;
 using Mesh.Catalog.V1;
 using Mesh.ServiceDefaults.Hosting;
+using Mesh.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -28,6 +29,12 @@ namespace Mesh.Benchmarks.Defaults;
 /// <c>AddTokenValidation()</c> with the fixed key in <c>Mesh:Auth:Keys</c> (JwtBearer checks the bearer token of every
 /// call), <c>MapGrpcService</c> and <c>MapDefaultEndpoints()</c>. Environment and log levels as deployed (Production,
 /// the framework's defaults) unless the caller's environment says otherwise.</item>
+/// <item><c>defaults-server --kind bare-telemetry|bare-auth|bare-both [--key-pem FILE]</c>: the bare server plus only the
+/// two pieces the target keeps on — our telemetry (<c>ConfigureOpenTelemetry()</c>: OpenTelemetry's hosting package,
+/// its ASP.NET Core, HttpClient, gRPC client and runtime instrumentations, the Production trace sampling, OTLP export),
+/// our token validation (<c>AddTokenValidation()</c>: JwtBearer with the remembered-token shortcut, the authentication
+/// and authorization middleware WebApplication adds for it, the bearer interceptor), or both. They say how much of the
+/// budget those two spend before anything else of the defaults.</item>
 /// </list>
 /// Each prints "listening on http://127.0.0.1:PORT" on stderr when ready (stdout carries the full server's logs).
 /// </summary>
@@ -37,11 +44,15 @@ public static class DefaultsServers
     {
         var flags = Flags(args);
         var kind = flags.GetValueOrDefault("--kind") ?? throw new ArgumentException("--kind bare|full is required");
+        string KeyPem() => File.ReadAllText(flags.GetValueOrDefault("--key-pem") ?? throw new ArgumentException($"--key-pem FILE is required for --kind {kind}"));
         await using var app = kind switch
         {
             "bare" => Bare(),
-            "full" => Full(File.ReadAllText(flags.GetValueOrDefault("--key-pem") ?? throw new ArgumentException("--key-pem FILE is required for --kind full"))),
-            _ => throw new ArgumentException($"unknown --kind {kind} (bare, full)"),
+            "full" => Full(KeyPem()),
+            "bare-telemetry" => Bare(telemetry: true),
+            "bare-auth" => Bare(keyPem: KeyPem()),
+            "bare-both" => Bare(telemetry: true, keyPem: KeyPem()),
+            _ => throw new ArgumentException($"unknown --kind {kind} (bare, full, bare-telemetry, bare-auth, bare-both)"),
         };
         await app.StartAsync();
         var address = kind == "full"
@@ -52,12 +63,28 @@ public static class DefaultsServers
         return 0;
     }
 
-    private static WebApplication Bare()
+    private static WebApplication Bare(bool telemetry = false, string? keyPem = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
+        if (telemetry)
+        {
+            builder.ConfigureOpenTelemetry();
+            // As every service runs (ConfigureServiceHosting): the framework's per-request Information logs off, or the
+            // OTel log exporter ships two records a call and this measures logging (6 GB in 8 s, first try).
+            foreach (var category in HostingExtensions.QuietCategories) builder.Logging.AddFilter(category, LogLevel.Warning);
+        }
+        if (keyPem is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Mesh:Auth:Keys:0:Kid"] = BenchTokens.KeyId,
+                ["Mesh:Auth:Keys:0:Pem"] = keyPem,
+            });
+            builder.AddTokenValidation();
+        }
         var app = builder.Build();
         app.MapGrpcService<ShowsFromMemory>();
         return app;

@@ -14,7 +14,10 @@ namespace Mesh.Benchmarks.Edge;
 /// builds it (<c>AddGrpcServer</c>: Grpc.AspNetCore and the official JSON transcoding with the mesh's settings), on
 /// two loopback listeners like a real service: h2c for gRPC (G) and HTTP/1.1 for REST (H, where the edge forwards).
 /// No logging, telemetry or other middleware (the same lean host as <c>serve</c>), plus grpc.health.v1. run-edge.sh
-/// calls its gRPC endpoint directly and its REST through the gateway. Prints "edge backend listening on GRPC_URL HTTP_URL".
+/// calls its gRPC endpoint directly and its REST through the gateway (and, with --backend-rest, directly on both
+/// listeners). <c>--kind bare</c> swaps AddGrpcServer for Grpc.AspNetCore and the official JSON transcoding with their
+/// defaults and nothing of ours (no interceptors, no health service): what the packages alone cost per REST request.
+/// Prints "edge backend listening on GRPC_URL HTTP_URL".
 /// </summary>
 public static class EdgeBackendServer
 {
@@ -29,12 +32,17 @@ public static class EdgeBackendServer
             kestrel.Listen(IPAddress.Loopback, options.Port, listen => { listen.Protocols = HttpProtocols.Http2; grpc = listen; });
             kestrel.Listen(IPAddress.Loopback, options.HttpPort, listen => { listen.Protocols = HttpProtocols.Http1; http = listen; });
         });
-        builder.AddGrpcServer();
-        builder.Services.AddGrpcHealthChecks(); // Grpc.AspNetCore.HealthChecks, as a real service has
+        var bare = options.Kind == "bare";
+        if (bare) builder.Services.AddGrpc().AddJsonTranscoding();
+        else
+        {
+            builder.AddGrpcServer();
+            builder.Services.AddGrpcHealthChecks(); // Grpc.AspNetCore.HealthChecks, as a real service has
+        }
 
         await using var app = builder.Build();
         app.MapGrpcService<CatalogBackend>();
-        app.MapGrpcHealthChecksService();
+        if (!bare) app.MapGrpcHealthChecksService();
         await app.StartAsync();
 
         Console.WriteLine($"edge backend listening on http://127.0.0.1:{grpc!.IPEndPoint!.Port} http://127.0.0.1:{http!.IPEndPoint!.Port}");

@@ -16,6 +16,12 @@ public sealed class EdgeOptions
     /// <summary>The backend's http endpoint for the gateway (services__catalog__http__0).</summary>
     public string? Backend { get; private set; }
     public string OutDir { get; private set; } = ".";
+
+    /// <summary>
+    /// The backend's gRPC server: <c>mesh</c> (ServiceDefaults' AddGrpcServer, as every service runs it) or <c>bare</c>
+    /// (Grpc.AspNetCore and the official JSON transcoding with their defaults and nothing else: the packages' floor).
+    /// </summary>
+    public string Kind { get; private set; } = "mesh";
     public long Id { get; private set; } = 42;
 
     public static EdgeOptions Parse(string[] args)
@@ -31,6 +37,7 @@ public sealed class EdgeOptions
                 case "--http-port": options.HttpPort = int.Parse(value); break;
                 case "--backend": options.Backend = value; break;
                 case "--out": options.OutDir = value; break;
+                case "--kind" when value is "mesh" or "bare": options.Kind = value; break;
                 case "--id": options.Id = long.Parse(value); break;
                 default: throw new ArgumentException($"unknown flag {args[i]}");
             }
