@@ -20,11 +20,14 @@
 #   of ours (the packages' floor)
 # Each round measures, in turn:
 #   saturation  same concurrency for all (h2: -c CLIENTS -m STREAMS; h1: CLIENTS*STREAMS connections) -> RPS
-#   fixed rate  RATE requests/s in total (h2load --rps, RATE_CLIENTS connections)                     -> p50, p99
+#   fixed rate  RATE requests/s in total (h2load --rps, RATE_CLIENTS connections x RATE_STREAMS)       -> p50, p99
+#               h2load starts every connection's due requests together (one thread), so with the defaults (4 x 8)
+#               requests arrive in bursts of up to 32 and p50 mostly measures the wait behind a burst, which grows
+#               with CPU per request; --rate-clients 1 --rate-streams 1 paces them one at a time (docs/performance.md §8a)
 # while the direct case runs, the gateway is idle, so the backend has core 0 to itself.
 #
 #   tests/Mesh.Benchmarks/run-edge.sh [--duration S] [--warmup S] [--settle S] [--clients C] [--streams M]
-#                                          [--rate RPS] [--rate-clients C] [--rounds N] [--quiet-wait S]
+#                                          [--rate RPS] [--rate-clients C] [--rate-streams M] [--rounds N] [--quiet-wait S]
 #                                          [--counters N] [--bin DIR] [--backend-rest] [--bare-backend]
 #                                          [--null-proxy]
 # Defaults: --duration 10 --warmup 40 --settle 2 --clients 8 --streams 16 --rate 2000 --rate-clients 4 --rounds 3.
@@ -45,7 +48,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 WORK="$ROOT/.mesh/bench"
 LOGS="$WORK/logs/edge"
 
-DURATION=10; WARMUP=40; SETTLE=2; CLIENTS=8; STREAMS=16; RATE=2000; RATE_CLIENTS=4; ROUNDS=3; QUIET_WAIT=0
+DURATION=10; WARMUP=40; SETTLE=2; CLIENTS=8; STREAMS=16; RATE=2000; RATE_CLIENTS=4; RATE_STREAMS=8; ROUNDS=3; QUIET_WAIT=0
 COUNTERS=0; BIN_DIR=""; BACKEND_KIND=mesh; BACKEND_REST=0; NULL_PROXY=0
 SERVER_CORE=0; CLIENT_CORE=1
 MODES="direct edge-h2 edge-h1"
@@ -59,6 +62,7 @@ while [ $# -gt 0 ]; do
     --streams) STREAMS="$2"; shift 2 ;;
     --rate) RATE="$2"; shift 2 ;;
     --rate-clients) RATE_CLIENTS="$2"; shift 2 ;;
+    --rate-streams) RATE_STREAMS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --quiet-wait) QUIET_WAIT="$2"; shift 2 ;;
     --counters) COUNTERS="$2"; shift 2 ;;
@@ -66,7 +70,7 @@ while [ $# -gt 0 ]; do
     --backend-rest) BACKEND_REST=1; shift ;;
     --bare-backend) BACKEND_KIND=bare; shift ;;
     --null-proxy) NULL_PROXY=1; shift ;;
-    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
     *) echo "run-edge.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -127,6 +131,7 @@ cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/pr
 run_h2load() {
   local name="$1" mode="$2" seconds="$3"; shift 3
   local args=(-D "$seconds" --warm-up-time "$SETTLE" -t 1 --log-file "$LOGS/$name.times")
+  rm -f "$LOGS/$name.times"   # h2load appends to its log file: without this, p50/p99 pool every earlier run's window
   case "$mode" in
     direct)  args+=(-d "$BODY" -H 'content-type: application/grpc' -H 'te: trailers' "$@" "$BACKEND_URL$GRPC_PATH") ;;
     edge-h2) args+=(-H 'accept: application/json' "$@" "$EDGE_H2_URL$REST_PATH") ;;
@@ -179,7 +184,7 @@ window() {
     if [ "$mode" = edge-h1 ] || [ "$mode" = rest-h1 ]; then run_h2load "$name" "$mode" "$DURATION" -c "$((CLIENTS * STREAMS))" -m 1
     else run_h2load "$name" "$mode" "$DURATION" -c "$CLIENTS" -m "$STREAMS"; fi
   else
-    run_h2load "$name" "$mode" "$DURATION" -c "$RATE_CLIENTS" -m 8 --rps "$((RATE / RATE_CLIENTS))"
+    run_h2load "$name" "$mode" "$DURATION" -c "$RATE_CLIENTS" -m "$RATE_STREAMS" --rps "$((RATE / RATE_CLIENTS))"
   fi
   b1="$(cpu_seconds "$BACKEND_PID")"; g1="$(cpu_seconds "$front")"
   s1=($(core_jiffies "$SERVER_CORE")); c1=($(core_jiffies "$CLIENT_CORE"))
@@ -287,7 +292,7 @@ RESULT="$WORK/results/edge-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
   echo "Mesh edge benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(uname -r)"
   echo "backend --kind $BACKEND_KIND (Grpc.AspNetCore + JSON transcoding, Catalog/GetItem) + gateway (services/Gateway, YARP) pinned to core $SERVER_CORE, h2load pinned to core $CLIENT_CORE"
-  echo "saturation: h2 -c $CLIENTS -m $STREAMS ($((CLIENTS * STREAMS)) in flight); h1 $((CLIENTS * STREAMS)) connections x 1; fixed rate: $RATE req/s over $RATE_CLIENTS connections"
+  echo "saturation: h2 -c $CLIENTS -m $STREAMS ($((CLIENTS * STREAMS)) in flight); h1 $((CLIENTS * STREAMS)) connections x 1; fixed rate: $RATE req/s over $RATE_CLIENTS connections x $RATE_STREAMS streams"
   echo "each window ${DURATION}s measured after ${SETTLE}s; warm-up ${WARMUP}s; median of $ROUNDS round(s)"
   echo
   printf '%-8s %10s %8s %8s %10s %10s %8s | %9s %8s %8s %8s\n' mode "sat RPS" "backend" "gateway" "µs/req B" "µs/req G" "others" "rate RPS" "p50 ms" "p99 ms" "others"
