@@ -1,5 +1,4 @@
 using Dapper;
-using Mesh.Notification.Broadcasts;
 using Mesh.Notification.Tests.Support;
 using Mesh.Notification.V1;
 
@@ -30,10 +29,7 @@ public sealed class BroadcastTests(NotificationFixture fixture) : IClassFixture<
         Assert.Equal(3, await fixture.ScalarAsync<int>("SELECT batches FROM broadcasts WHERE id = @broadcast", new { broadcast })); // 700 users / 300 a batch
         await NotificationFixture.WaitUntilAsync(async () => await CountAsync(broadcast) == users.Length, () => fixture.DescribeBroadcastAsync(broadcast));
         // This broadcast's batches only: the class's other test leaves a broadcast of its own in the same inbox.
-        await NotificationFixture.WaitUntilAsync(async () => await fixture.ScalarAsync<long>("""
-            SELECT count(*) FROM mesh_inbox i JOIN mesh_outbox o ON o.id = i.message_id
-            WHERE i.consumer = @Queue AND convert_from(o.body, 'UTF8') LIKE '%' || @broadcast || '%'
-            """, new { Queue = BroadcastBatch.Queue, broadcast = broadcast.ToString() }) == 3, () => fixture.DescribeBroadcastAsync(broadcast));
+        await NotificationFixture.WaitUntilAsync(async () => await fixture.BroadcastBatchesCommittedAsync(broadcast) == 3, () => fixture.DescribeBroadcastAsync(broadcast));
 
         Assert.Equal(users.Length, await fixture.ScalarAsync<long>("SELECT count(DISTINCT user_id) FROM notifications WHERE event_id = @broadcast", new { broadcast }));
         Assert.Equal(users.Length, await fixture.ScalarAsync<long>("SELECT count(*) FROM deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.event_id = @broadcast AND d.priority = 1", new { broadcast }));

@@ -37,7 +37,7 @@ public sealed class EdgeOptions
                 case "--http-port": options.HttpPort = int.Parse(value); break;
                 case "--backend": options.Backend = value; break;
                 case "--out": options.OutDir = value; break;
-                case "--kind" when value is "mesh" or "bare": options.Kind = value; break;
+                case "--kind": options.Kind = value is "mesh" or "bare" ? value : throw new ArgumentException($"--kind {value}: mesh or bare"); break;
                 case "--id": options.Id = long.Parse(value); break;
                 default: throw new ArgumentException($"unknown flag {args[i]}");
             }

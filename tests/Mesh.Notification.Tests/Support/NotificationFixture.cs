@@ -199,17 +199,26 @@ public sealed class NotificationFixture(TestServers servers) : IAsyncLifetime
     }
 
     /// <summary>
+    /// The batches of <paramref name="broadcast"/> the batch consumer has committed (its inbox rows, matched to their
+    /// outbox rows by the broadcast id in the body): other broadcasts of the same fixture share that inbox.
+    /// </summary>
+    public Task<long> BroadcastBatchesCommittedAsync(Guid broadcast) => ScalarAsync<long>("""
+        SELECT count(*) FROM mesh_inbox i JOIN mesh_outbox o ON o.id = i.message_id
+        WHERE i.consumer = @Queue AND convert_from(o.body, 'UTF8') LIKE '%' || @broadcast || '%'
+        """, new { BroadcastBatch.Queue, broadcast = broadcast.ToString() });
+
+    /// <summary>
     /// Where a broadcast's batches are: its notifications, its batch rows in the outbox (sent or not), the batches the
-    /// consumer committed, and the batch queue with its retry and dead-letter queues.
+    /// consumer committed, and the batch queue with its retry and dead-letter queues (shared by every broadcast).
     /// </summary>
     public async Task<string> DescribeBroadcastAsync(Guid broadcast)
     {
         var notifications = await ScalarAsync<long>("SELECT count(*) FROM notifications WHERE event_id = @broadcast", new { broadcast });
         var outbox = await ScalarAsync<string>("""
             SELECT format('%s batch rows in the outbox, %s unsent', count(*), count(*) FILTER (WHERE sent_at IS NULL))
-            FROM mesh_outbox WHERE type = @Type
-            """, new { BroadcastBatch.Type });
-        var committed = await ScalarAsync<long>("SELECT count(*) FROM mesh_inbox WHERE consumer = @Queue", new { BroadcastBatch.Queue });
+            FROM mesh_outbox WHERE type = @Type AND convert_from(body, 'UTF8') LIKE '%' || @broadcast || '%'
+            """, new { BroadcastBatch.Type, broadcast = broadcast.ToString() });
+        var committed = await BroadcastBatchesCommittedAsync(broadcast);
         var queues = new List<string>();
         foreach (var queue in new[] { BroadcastBatch.Queue, $"{BroadcastBatch.Queue}.retry", $"{BroadcastBatch.Queue}.dlq" })
         {
