@@ -53,7 +53,23 @@ public sealed class MeshUpStopTests : IDisposable
         host.BeginErrorReadLine();
         try
         {
-            await ready.Task.WaitAsync(AppHostFixture.StartTimeout, ct);
+            try
+            {
+                await ready.Task.WaitAsync(AppHostFixture.StartTimeout, ct);
+            }
+            catch (TimeoutException)
+            {
+                // CI keeps only the tail of a run's output: say here which services never came up and how the app host ended.
+                string still, last;
+                lock (output)
+                {
+                    still = string.Join(", ", waiting);
+                    last = string.Join("\n", output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(10));
+                }
+                var running = Descendants(host.Id).Concat(DcpTrees(host.Id)).Distinct().Select(Program).Where(p => p.Length > 0).Distinct().Order();
+                throw new TimeoutException($"`mesh up` not ready within {AppHostFixture.StartTimeout.TotalMinutes:0} min: no endpoints printed by {still}" +
+                    $"{(host.HasExited ? $"; the app host exited ({host.ExitCode})" : "")}; running: {string.Join(", ", running)}; its last lines:\n{last}");
+            }
             var started = Descendants(host.Id).Concat(DcpTrees(host.Id)).Distinct().ToList();
             Assert.Contains(started, p => Cmdline(p).Contains("beam.smp", StringComparison.Ordinal));
             Assert.Contains(started, p => Cmdline(p).Contains("Mesh.Booking", StringComparison.Ordinal));
@@ -109,6 +125,14 @@ public sealed class MeshUpStopTests : IDisposable
         try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); }
         catch (IOException) { return ""; }
         catch (UnauthorizedAccessException) { return ""; }
+    }
+
+    /// <summary>What a process runs, short: the server's binary or the service's assembly (for a timeout's report).</summary>
+    private static string Program(int pid)
+    {
+        var words = Cmdline(pid).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var program = words.FirstOrDefault(w => w.EndsWith(".dll", StringComparison.Ordinal)) ?? words.FirstOrDefault() ?? "";
+        return Path.GetFileName(program);
     }
 
     private static bool Alive(int pid)

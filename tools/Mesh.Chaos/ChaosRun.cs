@@ -144,22 +144,31 @@ public static class ChaosRun
     }
 
     /// <summary>
-    /// A safety net before settling: any resource instance left stopped (a fault that did not heal is already a
-    /// breach) is started again, so the invariants read a whole mesh.
+    /// A safety net before settling (a fault that did not heal is already a breach): an instance still on its way down
+    /// or up is given a few minutes to get there, and one left stopped is started again, so the invariants read a
+    /// whole mesh.
     /// </summary>
     private static async Task EnsureEverythingRunsAsync(MeshUnderTest mesh, Action<string> log, CancellationToken ct)
     {
         foreach (var resource in MeshUnderTest.Services.Concat(["postgres", "messaging", "cache"]))
-            foreach (var instance in mesh.InstanceIds(resource).Where(mesh.IsStopped))
+            foreach (var instance in mesh.InstanceIds(resource))
             {
-                log($"{instance} is {mesh.InstanceState(instance).State} after the faults: starting it before the invariants");
+                if (!mesh.IsHealthy(instance) && !mesh.IsStopped(instance))
+                {
+                    log($"{instance} is {mesh.Describe(instance)} after the faults: waiting for it to run or stop");
+                    var until = DateTime.UtcNow + TimeSpan.FromMinutes(4);
+                    while (!mesh.IsHealthy(instance) && !mesh.IsStopped(instance) && DateTime.UtcNow < until) await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+                if (!mesh.IsStopped(instance)) continue;
+                log($"{instance} is {mesh.Describe(instance)} after the faults: starting it before the invariants");
                 try
                 {
                     await mesh.StartAndWaitHealthyAsync(instance, log, ct);
                 }
-                catch (Exception e) when (e is InvalidOperationException or OperationCanceledException && !ct.IsCancellationRequested)
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
                 {
-                    log($"{instance} could not be started again: {e.Message}");
+                    log($"{instance} could not be started again: {e.Message}; its last log lines:");
+                    foreach (var line in await mesh.LastLogLinesAsync(instance, 20, ct)) log("  " + line);
                 }
             }
     }

@@ -13,24 +13,39 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
     /// <summary>The services a kill or a pause picks from (booking runs two replicas).</summary>
     private static readonly string[] Targets = ["booking", "payment", "catalog", "referral", "support", "rating", "users", "notification", "analytics", "feed", "ads"];
 
+    /// <summary>The instance the fault being injected acts on, for the report when it does not heal.</summary>
+    private string? _target;
+
     /// <summary>Injects one fault and waits until it has healed; returns what was done, for the report.</summary>
     public async Task<string> InjectAsync(FaultKind kind, ChaosOptions options, CancellationToken ct)
     {
         var began = DateTime.UtcNow;
-        var what = kind switch
+        _target = null;
+        try
         {
-            FaultKind.KillService => await KillServiceAsync(ct),
-            FaultKind.RestartBroker => await RestartAsync("messaging", ct),
-            FaultKind.RestartDatabase => await RestartAsync("postgres", ct),
-            FaultKind.PauseService => await PauseServiceAsync(options.PauseFor, ct),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
-        return $"{began:HH:mm:ss} {what}; healed after {(DateTime.UtcNow - began).TotalSeconds:0} s";
+            var what = kind switch
+            {
+                FaultKind.KillService => await KillServiceAsync(ct),
+                FaultKind.RestartBroker => await RestartAsync("messaging", ct),
+                FaultKind.RestartDatabase => await RestartAsync("postgres", ct),
+                FaultKind.PauseService => await PauseServiceAsync(options.PauseFor, ct),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+            };
+            return $"{began:HH:mm:ss} {what}; healed after {(DateTime.UtcNow - began).TotalSeconds:0} s";
+        }
+        catch (Exception e) when (_target is { } target && !ct.IsCancellationRequested)
+        {
+            // What the instance itself said is usually why it did not come back (a server refusing to start).
+            log($"fault: {target} did not heal ({e.Message}); now {mesh.Describe(target)}; its last log lines:");
+            foreach (var line in await mesh.LastLogLinesAsync(target, 20, ct)) log("  " + line);
+            throw;
+        }
     }
 
     private async Task<string> KillServiceAsync(CancellationToken ct)
     {
         var (service, instance, pid) = PickInstance();
+        _target = instance;
         var process = ProcessTree.Leaf(pid);
         log($"fault: kill -9 {instance} (service pid {process}, under {pid})");
         Signal(process, "KILL");
@@ -56,6 +71,7 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
     {
         log($"fault: stop {resource}");
         var instance = mesh.InstanceIds(resource).Single();
+        _target = instance;
         try
         {
             await mesh.CommandAsync(instance, KnownResourceCommands.StopCommand, ct);
@@ -76,6 +92,7 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
     private async Task<string> PauseServiceAsync(TimeSpan pauseFor, CancellationToken ct)
     {
         var (_, instance, pid) = PickInstance();
+        _target = instance;
         var process = ProcessTree.Leaf(pid);
         log($"fault: kill -STOP {instance} (service pid {process}) for {pauseFor.TotalSeconds:0} s");
         Signal(process, "STOP");
@@ -100,11 +117,22 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
 
     private void Log(string line) => log("fault: " + line);
 
+    /// <summary>
+    /// At most four minutes until the instance has stopped: a database under load ends with a shutdown checkpoint that
+    /// a slow disk can stretch past the orchestrator's own patience.
+    /// </summary>
     private async Task WaitStoppedAsync(string resourceId, CancellationToken ct)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bound.CancelAfter(TimeSpan.FromMinutes(2));
-        await mesh.WaitInstanceStateAsync(resourceId, MeshUnderTest.StoppedStates, bound.Token);
+        bound.CancelAfter(TimeSpan.FromMinutes(4));
+        try
+        {
+            await mesh.WaitInstanceStateAsync(resourceId, MeshUnderTest.StoppedStates, bound.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{resourceId} not stopped within 4 min: {mesh.Describe(resourceId)}");
+        }
     }
 
     private static void Signal(int pid, string signal)

@@ -98,6 +98,10 @@ public sealed class MeshUnderTest : IAsyncDisposable
     /// <summary>The states of an instance that is not running and that the orchestrator will not start by itself.</summary>
     public static readonly IReadOnlyCollection<string> StoppedStates = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
 
+    /// <summary>True if the instance's latest state is Running and healthy.</summary>
+    public bool IsHealthy(string instanceId) => _latest.TryGetValue(instanceId, out var e) && e.Snapshot.State?.Text == KnownResourceStates.Running
+        && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
+
     /// <summary>True if the instance's latest state is one of <see cref="StoppedStates"/>.</summary>
     public bool IsStopped(string instanceId) => InstanceState(instanceId).State is { } state && StoppedStates.Contains(state);
 
@@ -123,19 +127,59 @@ public sealed class MeshUnderTest : IAsyncDisposable
         await WaitHealthyAsync(instanceId, ct);
     }
 
-    /// <summary>At most three minutes until the instance is Running and healthy (its readiness probe answers 200).</summary>
+    /// <summary>
+    /// At most three minutes until the instance is Running and healthy (its readiness probe answers 200); a
+    /// <see cref="TimeoutException"/> naming the state it was left in otherwise.
+    /// </summary>
     public async Task WaitHealthyAsync(string instanceId, CancellationToken ct)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bound.CancelAfter(TimeSpan.FromMinutes(3));
-        await WaitInstanceHealthyAsync(instanceId, bound.Token);
+        try
+        {
+            await WaitInstanceHealthyAsync(instanceId, bound.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{instanceId} not running and healthy within 3 min: {Describe(instanceId)}");
+        }
+    }
+
+    /// <summary>
+    /// The last lines an instance wrote to its console (the orchestrator's copy, as the dashboard shows it): what a
+    /// server that did not come back said on its way down. Empty when the orchestrator kept none.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LastLogLinesAsync(string instanceId, int count, CancellationToken ct)
+    {
+        var lines = new Queue<string>();
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(TimeSpan.FromSeconds(15));
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(instanceId).WithCancellation(bound.Token))
+                foreach (var line in batch)
+                {
+                    lines.Enqueue(line.Content);
+                    if (lines.Count > count) lines.Dequeue();
+                }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // a report without its log, not a failure
+        return [.. lines];
+    }
+
+    /// <summary>An instance's latest state, health and process id, for a report.</summary>
+    public string Describe(string instanceId)
+    {
+        if (!_latest.TryGetValue(instanceId, out var e)) return "never reported";
+        var pid = e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+        var exit = e.Snapshot.ExitCode is { } code ? $", exit code {code}" : "";
+        return $"{e.Snapshot.State?.Text ?? "no state"}{exit}, health {e.Snapshot.HealthStatus?.ToString() ?? "unknown"}, pid {pid ?? "none"}";
     }
 
     /// <summary>Waits until one instance reports itself Running and healthy again.</summary>
     public async Task WaitInstanceHealthyAsync(string instanceId, CancellationToken ct)
     {
-        while (!(_latest.TryGetValue(instanceId, out var e) && e.Snapshot.State?.Text == KnownResourceStates.Running
-                 && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy))
+        while (!IsHealthy(instanceId))
             await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
     }
 
