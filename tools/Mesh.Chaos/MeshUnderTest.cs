@@ -106,8 +106,10 @@ public sealed class MeshUnderTest : IAsyncDisposable
     public bool IsStopped(string instanceId) => InstanceState(instanceId).State is { } state && StoppedStates.Contains(state);
 
     /// <summary>
-    /// The Start command on an instance, tried again a few times (on a loaded machine the orchestrator may refuse it at
-    /// first), then a wait of at most three minutes until it is Running and healthy.
+    /// The Start command on an instance, then a wait of at most three minutes until it is Running and healthy. Tried
+    /// again a few times, as an operator (or a restart policy) would: when the orchestrator refuses the command on a
+    /// loaded machine, and when the process exits again before it is healthy (a database whose previous process has
+    /// not quite let go of its data directory) — each such exit logged with the instance's last console lines.
     /// </summary>
     public async Task StartAndWaitHealthyAsync(string instanceId, Action<string> log, CancellationToken ct)
     {
@@ -116,15 +118,40 @@ public sealed class MeshUnderTest : IAsyncDisposable
             try
             {
                 await CommandAsync(instanceId, KnownResourceCommands.StartCommand, ct);
-                break;
             }
             catch (InvalidOperationException e) when (attempt < 4)
             {
                 log($"{e.Message} — trying again");
                 await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct);
+                continue;
             }
+            if (await WaitHealthyOrExitedAsync(instanceId, ct)) return;
+            log($"{instanceId} exited again before it was healthy ({Describe(instanceId)}); its last log lines:");
+            foreach (var line in await LastLogLinesAsync(instanceId, 20, ct)) log("  " + line);
+            if (attempt == 4) throw new TimeoutException($"{instanceId} exited before it was healthy, {attempt} times: {Describe(instanceId)}");
+            await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct);
         }
-        await WaitHealthyAsync(instanceId, ct);
+    }
+
+    /// <summary>
+    /// After a Start: true once the instance is Running and healthy, false if it has run and stopped again; at most
+    /// three minutes (<see cref="TimeoutException"/>). A stopped state is believed only once the instance has left it
+    /// (the start is under way) or half a minute has passed without that.
+    /// </summary>
+    private async Task<bool> WaitHealthyOrExitedAsync(string instanceId, CancellationToken ct)
+    {
+        var began = DateTime.UtcNow;
+        var left = false;
+        while (true)
+        {
+            if (IsHealthy(instanceId)) return true;
+            var stopped = IsStopped(instanceId);
+            left |= !stopped;
+            if (stopped && (left || DateTime.UtcNow - began > TimeSpan.FromSeconds(30))) return false;
+            if (DateTime.UtcNow - began > TimeSpan.FromMinutes(3))
+                throw new TimeoutException($"{instanceId} not running and healthy within 3 min: {Describe(instanceId)}");
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+        }
     }
 
     /// <summary>
