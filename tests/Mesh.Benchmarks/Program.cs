@@ -18,7 +18,8 @@
 //                               (run-feed.sh: GetFeed cached vs uncached with C signed-in users, then SelectAds p99)
 //   Mesh.Benchmarks notification-broadcast [--users N] [--batch B] [--interval MS] [--work DIR]
 //                               (run-notification.sh: broadcast notifications/s into the inbox, single-event latency during it)
-//   Mesh.Benchmarks analytics-load [--seconds S] [--producers P] [--risk-rate N] [--work DIR]
+//   Mesh.Benchmarks analytics-load [--seconds S] [--producers P] [--risk-rate N] [--driver-process] [--work DIR]
+//                   | analytics-risk-driver --address GRPC_URL [--risk-rate N] [--seconds S]
 //                               (run-analytics.sh: sustained ingestion with the consumer caught up; CheckRisk p99 at N/s)
 using Mesh.Benchmarks.Booking;
 using Mesh.Benchmarks.Defaults;
@@ -42,11 +43,12 @@ return args.FirstOrDefault() switch
     "feed-load" => await Mesh.Benchmarks.Feed.FeedLoad.RunAsync(args[1..]),
     "notification-broadcast" => await Mesh.Benchmarks.Notification.BroadcastLoad.RunAsync(Mesh.Benchmarks.Notification.BroadcastLoad.Options.Parse(args[1..])),
     "analytics-load" => await Mesh.Benchmarks.Analytics.AnalyticsLoad.RunAsync(args[1..]),
+    "analytics-risk-driver" => await Mesh.Benchmarks.Analytics.AnalyticsLoad.DriveRiskAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-null-proxy|edge-bodies|booking-load|coupon-load|rating-load|feed-load|analytics-load|support-chat|notification-broadcast … (see Program.cs)");
+    Console.Error.WriteLine("usage: Mesh.Benchmarks defaults-server|defaults-bodies|token-allocations|otlp-sink|edge-backend|edge-gateway|edge-null-proxy|edge-bodies|booking-load|coupon-load|rating-load|feed-load|analytics-load|analytics-risk-driver|support-chat|notification-broadcast … (see Program.cs)");
     return 2;
 }

@@ -67,11 +67,31 @@ public static class AnalyticsLoad
                     $"ingestion: {options.Producers} producers × {options.Seconds} s, {ingest.Accepted} events accepted in {ingest.ProduceSeconds:F1} s ({ingest.Accepted / ingest.ProduceSeconds:F0} events/s accepted)",
                     $"           consumer caught up {ingest.CatchUpSeconds:F1} s after the first event: sustained {ingest.Accepted / ingest.CatchUpSeconds:F0} events/s end to end");
             }
-            var risk = await RiskAsync(client, options);
+            // --driver-process: the CheckRisk calls come from a process of their own (its own thread pool, GC and
+            // HTTP/2 client), so the latencies are not the driver's pauses; still the same two cores.
+            async Task<string> RiskAgainstAsync(string address)
+            {
+                if (options.DriverProcess) return await RiskFromChildAsync(address, options);
+                using var to = GrpcChannel.ForAddress(address);
+                return (await RiskAsync(new Mesh.Analytics.V1.Analytics.AnalyticsClient(to), options.RiskRate, options.Seconds)).Describe(options.RiskRate, options.Seconds);
+            }
+            var risk = await RiskAgainstAsync(app.Services.GetRequiredService<ServiceEndpoints>().GrpcAddress.ToString());
+            // The references, same driver and rate, analytics idle meanwhile (RiskFloor): the machine's own tail for a
+            // gRPC answer, for one with a Redis round trip in it, and for one with CheckRisk's script in it.
+            foreach (var floor in new[] { "grpc", "grpc+redis", "grpc+script" })
+            {
+                var (floorApp, floorAddress) = await RiskFloor.StartAsync(floor, redis.ConnectionString);
+                await using (floorApp)
+                {
+                    Log($"reference: bare {floor}");
+                    risk += $"\nreference, bare {floor} (RiskFloor):\n" + await RiskAgainstAsync(floorAddress);
+                    await floorApp.StopAsync();
+                }
+            }
             var report = string.Join('\n',
-                $"analytics-load {stamp} (2 cores shared with the services, the servers and the driver; load average before: {File.ReadAllText("/proc/loadavg").Trim()})",
+                $"analytics-load {stamp} (2 cores shared with the services, the servers and the driver{(options.DriverProcess ? " (a process of its own)" : "")}; load average before: {File.ReadAllText("/proc/loadavg").Trim()})",
                 ingestion,
-                risk.Describe(options));
+                risk);
             Console.WriteLine(report);
             var file = Path.Combine(results, $"analytics-{stamp}.txt");
             await File.WriteAllTextAsync(file, report + "\n");
@@ -139,9 +159,49 @@ public static class AnalyticsLoad
     /// <summary>CheckRisk latencies at a fixed arrival rate, all calls and per decision (a CHALLENGE or BLOCK also opens a case).</summary>
     private sealed record RiskResult(int Calls, int Errors, Percentiles All, IReadOnlyDictionary<RiskDecision, Percentiles> ByDecision)
     {
-        public string Describe(Options options) =>
-            $"CheckRisk: {Calls} calls at {options.RiskRate}/s for {options.Seconds} s: {All}, errors {Errors}\n" +
+        public string Describe(int rate, int seconds) =>
+            $"CheckRisk: {Calls} calls at {rate}/s for {seconds} s: {All}, errors {Errors}\n" +
             string.Join('\n', ByDecision.OrderBy(d => d.Key).Select(d => $"           {d.Key}: {d.Value}"));
+    }
+
+    /// <summary>
+    /// <c>analytics-risk-driver --address URL [--risk-rate N] [--seconds S]</c>: the CheckRisk phase alone against a
+    /// running analytics service; prints its result lines on stdout.
+    /// </summary>
+    public static async Task<int> DriveRiskAsync(string[] args)
+    {
+        string? address = null;
+        int rate = 1000, seconds = 20;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--address": address = args[i + 1]; break;
+                case "--risk-rate": rate = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--seconds": seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown flag {args[i]}");
+            }
+        }
+        if (address is null) throw new ArgumentException("--address is required");
+        using var channel = GrpcChannel.ForAddress(address);
+        var result = await RiskAsync(new Mesh.Analytics.V1.Analytics.AnalyticsClient(channel), rate, seconds);
+        Console.WriteLine(result.Describe(rate, seconds));
+        return 0;
+    }
+
+    /// <summary>Runs <see cref="DriveRiskAsync"/> in a child process (this assembly again) and returns what it printed.</summary>
+    private static async Task<string> RiskFromChildAsync(string address, Options options)
+    {
+        var start = new ProcessStartInfo("dotnet", [typeof(AnalyticsLoad).Assembly.Location, "analytics-risk-driver", "--address", address,
+            "--risk-rate", options.RiskRate.ToString(CultureInfo.InvariantCulture), "--seconds", options.Seconds.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var child = Process.Start(start)!;
+        var printed = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0) throw new InvalidOperationException($"analytics-risk-driver exited with {child.ExitCode}");
+        return printed.TrimEnd();
     }
 
     private sealed record Percentiles(int Count, double P50, double P99, double Max)
@@ -152,9 +212,9 @@ public static class AnalyticsLoad
         public override string ToString() => $"{Count} calls, p50 {P50:F2} ms, p99 {P99:F2} ms, max {Max:F2} ms";
     }
 
-    private static async Task<RiskResult> RiskAsync(Mesh.Analytics.V1.Analytics.AnalyticsClient client, Options options)
+    private static async Task<RiskResult> RiskAsync(Mesh.Analytics.V1.Analytics.AnalyticsClient client, int rate, int seconds)
     {
-        Log($"CheckRisk: {options.RiskRate}/s for {options.Seconds} s (after a 3 s warm-up)");
+        Log($"CheckRisk: {rate}/s for {seconds} s (after a 3 s warm-up)");
         var latencies = new List<(double Ms, RiskDecision Decision)>();
         var errors = 0;
         async Task OneAsync(int i, bool record)
@@ -169,14 +229,14 @@ public static class AnalyticsLoad
             }
             catch (Grpc.Core.RpcException) { if (record) Interlocked.Increment(ref errors); }
         }
-        async Task RunAtRateAsync(int seconds, bool record)
+        async Task RunAtRateAsync(int duration, bool record)
         {
             var pending = new List<Task>();
             var clock = Stopwatch.StartNew();
-            var total = seconds * options.RiskRate;
+            var total = duration * rate;
             for (var i = 0; i < total; i++)
             {
-                var due = TimeSpan.FromSeconds((double)i / options.RiskRate);
+                var due = TimeSpan.FromSeconds((double)i / rate);
                 var wait = due - clock.Elapsed;
                 if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
                 pending.Add(OneAsync(i, record));
@@ -184,7 +244,7 @@ public static class AnalyticsLoad
             await Task.WhenAll(pending);
         }
         await RunAtRateAsync(3, record: false);
-        await RunAtRateAsync(options.Seconds, record: true);
+        await RunAtRateAsync(seconds, record: true);
         var all = latencies.Select(l => l.Ms).Order().ToList();
         var byDecision = latencies.GroupBy(l => l.Decision).ToDictionary(g => g.Key, g => Percentiles.Of(g.Select(l => l.Ms).Order().ToList()));
         return new RiskResult(latencies.Count + errors, errors, Percentiles.Of(all), byDecision);
@@ -197,6 +257,7 @@ public static class AnalyticsLoad
         public int Seconds { get; private set; } = 20;
         public int Producers { get; private set; } = 8;
         public int RiskRate { get; private set; } = 1000;
+        public bool DriverProcess { get; private set; }
         public string WorkDir { get; private set; } = Path.Combine(".mesh", "bench");
 
         public static Options Parse(string[] args)
@@ -204,6 +265,7 @@ public static class AnalyticsLoad
             var options = new Options();
             for (var i = 0; i < args.Length; i += 2)
             {
+                if (args[i] == "--driver-process") { options.DriverProcess = true; i--; continue; }
                 if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
                 var value = args[i + 1];
                 switch (args[i])
