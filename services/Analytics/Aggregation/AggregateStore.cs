@@ -72,10 +72,19 @@ public sealed class AggregateStore(NpgsqlDataSource db, AnalyticsOptions options
         var withUser = events.Where(e => e.UserId.Length > 0).ToList();
         if (withUser.Count > 0)
         {
-            await tx.Connection!.ExecuteAsync("""
-                INSERT INTO user_events (user_id, event_time, event_id, type, device_id, item, city_id, attributes)
-                SELECT u, t, i, ty, d, it, c, a::jsonb FROM unnest(@users, @times, @ids, @types, @devices, @items, @cities, @attributes) AS x(u, t, i, ty, d, it, c, a)
-                ON CONFLICT DO NOTHING
+            // The rows go in and each user's size moves by what really went in (RETURNING: an event already in the
+            // history adds nothing); the users now over the cap come back.
+            var over = (await tx.Connection!.QueryAsync<string>("""
+                WITH added AS (
+                    INSERT INTO user_events (user_id, event_time, event_id, type, device_id, item, city_id, attributes)
+                    SELECT u, t, i, ty, d, it, c, a::jsonb FROM unnest(@users, @times, @ids, @types, @devices, @items, @cities, @attributes) AS x(u, t, i, ty, d, it, c, a)
+                    ON CONFLICT DO NOTHING
+                    RETURNING user_id),
+                sizes AS (
+                    INSERT INTO user_history_sizes (user_id, events) SELECT user_id, count(*) FROM added GROUP BY user_id
+                    ON CONFLICT (user_id) DO UPDATE SET events = user_history_sizes.events + excluded.events
+                    RETURNING user_id, events)
+                SELECT user_id FROM sizes WHERE events > @keep
                 """, new
             {
                 users = withUser.Select(e => e.UserId).ToArray(), times = withUser.Select(e => e.Time.ToDateTime()).ToArray(),
@@ -83,14 +92,22 @@ public sealed class AggregateStore(NpgsqlDataSource db, AnalyticsOptions options
                 devices = withUser.Select(e => e.DeviceId).ToArray(), items = withUser.Select(e => e.Item).ToArray(),
                 cities = withUser.Select(e => e.CityId).ToArray(),
                 attributes = withUser.Select(e => e.Attributes.Count == 0 ? "{}" : JsonSerializer.Serialize(e.Attributes.ToDictionary(a => a.Key, a => a.Value))).ToArray(),
-            }, tx);
-            // Keep each touched user's newest N (the oldest go; the primary key orders them).
-            await tx.Connection!.ExecuteAsync("""
-                DELETE FROM user_events u USING (
-                    SELECT user_id, event_time, event_id, row_number() OVER (PARTITION BY user_id ORDER BY event_time DESC, event_id DESC) AS n
-                    FROM user_events WHERE user_id = ANY(@users)) old
-                WHERE old.n > @keep AND u.user_id = old.user_id AND u.event_time = old.event_time AND u.event_id = old.event_id
-                """, new { users = withUser.Select(e => e.UserId).Distinct().ToArray(), keep = options.HistoryPerUser }, tx);
+                keep = options.HistoryPerUser,
+            }, tx)).ToArray();
+            if (over.Length > 0)
+            {
+                // Only those users: keep each one's newest N (the primary key orders them), then their sizes as counted.
+                await tx.Connection!.ExecuteAsync("""
+                    DELETE FROM user_events u USING (
+                        SELECT user_id, event_time, event_id, row_number() OVER (PARTITION BY user_id ORDER BY event_time DESC, event_id DESC) AS n
+                        FROM user_events WHERE user_id = ANY(@over)) old
+                    WHERE old.n > @keep AND u.user_id = old.user_id AND u.event_time = old.event_time AND u.event_id = old.event_id
+                    """, new { over, keep = options.HistoryPerUser }, tx);
+                await tx.Connection!.ExecuteAsync("""
+                    UPDATE user_history_sizes s SET events = (SELECT count(*) FROM user_events e WHERE e.user_id = s.user_id)
+                    WHERE s.user_id = ANY(@over)
+                    """, new { over }, tx);
+            }
         }
 
         var steps = events

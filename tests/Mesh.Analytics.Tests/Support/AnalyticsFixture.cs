@@ -52,6 +52,9 @@ public class AnalyticsFixture(TestServers servers) : IAsyncLifetime
     /// <summary>The broker the service uses (a test class may give it a broker of its own).</summary>
     protected virtual Task<string> BrokerAsync() => Data.RabbitMqConnectionStringAsync();
 
+    /// <summary>Settings a test class gives the service on top of these (e.g. a small history cap).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> MoreSettings { get; } = new Dictionary<string, string?>();
+
     public AnalyticsEvent Event(string type, string userId = "", string item = "", string city = "", string device = "", TimeSpan? ago = null) => new()
     {
         Id = Guid.CreateVersion7().ToString(), Type = type, UserId = userId, Item = item, CityId = city, DeviceId = device,
@@ -136,7 +139,7 @@ public class AnalyticsFixture(TestServers servers) : IAsyncLifetime
     /// <summary>Starts analytics (again), on the ports it had before so clients and the gateway reach it.</summary>
     public async Task StartAnalyticsAsync()
     {
-        var builder = InProcessService.CreateBuilder(typeof(AnalyticsApi), new Dictionary<string, string?>
+        var builder = InProcessService.CreateBuilder(typeof(AnalyticsApi), new Dictionary<string, string?>(MoreSettings)
         {
             [ServiceEndpoints.GrpcPortKey] = _grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [ServiceEndpoints.HttpPortKey] = _httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
