@@ -126,9 +126,10 @@ public sealed class MeshUnderTest : IAsyncDisposable
                 continue;
             }
             if (await WaitHealthyOrExitedAsync(instanceId, ct)) return;
+            // The last exit is the caller's to report (with the same lines): logged here only when trying again.
+            if (attempt == 4) throw new TimeoutException($"{instanceId} exited before it was healthy, {attempt} times: {Describe(instanceId)}");
             log($"{instanceId} exited again before it was healthy ({Describe(instanceId)}); its last log lines:");
             foreach (var line in await LastLogLinesAsync(instanceId, 20, ct)) log("  " + line);
-            if (attempt == 4) throw new TimeoutException($"{instanceId} exited before it was healthy, {attempt} times: {Describe(instanceId)}");
             await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct);
         }
     }
