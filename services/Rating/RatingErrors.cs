@@ -29,7 +29,7 @@ public static class RatingErrors
         new(new Status(StatusCode.PermissionDenied, $"You cannot {action} your own review."));
 
     public static RpcException BookingUnavailable(RpcException cause) =>
-        new(new Status(StatusCode.Unavailable, $"The purchase cannot be verified now (booking service: {cause.Status.Detail}); nothing was written, try again."));
+        new(new Status(StatusCode.Unavailable, $"The purchase cannot be verified now (booking service: {cause.StatusCode}{(cause.Status.Detail.Length > 0 ? ", " + cause.Status.Detail : "")}); nothing was written, try again."));
 
     public static RpcException Error(Google.Rpc.Code code, string reason, string message, params (string Key, string Value)[] metadata)
     {

@@ -31,7 +31,7 @@ public sealed class ChaosTests
             Faults = [FaultKind.KillService, FaultKind.RestartBroker, FaultKind.RestartDatabase, FaultKind.PauseService],
         };
 
-        var report = await ChaosRun.RunAsync(options, RepositoryRoot, TestContext.Current.CancellationToken);
+        var report = await RunWithinBudgetAsync(options);
 
         Log(output, report);
         // One failure message with every breach, the cause first (a fault that did not heal usually explains the broken
@@ -53,12 +53,33 @@ public sealed class ChaosTests
         // cancelled, so a refund is asked for whenever anything was booked (the first invariant checks that).
         var options = Short(output) with { DurationSeconds = 75, Faults = [], SkipOutboxType = "payment.refund_requested", CancelShare = 1 };
 
-        var report = await ChaosRun.RunAsync(options, RepositoryRoot, TestContext.Current.CancellationToken);
+        var report = await RunWithinBudgetAsync(options);
 
         Log(output, report);
         Assert.Equal(0, report.LoadExitCode);
         var broken = report.Invariants.Where(i => !i.Holds).Select(i => i.Name).ToList();
         Assert.Equal(["every charge belongs to a confirmed booking or was refunded"], broken);
+    }
+
+    /// <summary>
+    /// The most one run may take (about 10 min on CI's machine): a run that hangs fails here, its log saying where it
+    /// stood, instead of using up CI's whole time.
+    /// </summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(20);
+
+    private static async Task<ChaosReport> RunWithinBudgetAsync(ChaosOptions options)
+    {
+        var test = TestContext.Current.CancellationToken;
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(test);
+        budget.CancelAfter(Budget);
+        try
+        {
+            return await ChaosRun.RunAsync(options, RepositoryRoot, budget.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !test.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the chaos run took more than {Budget.TotalMinutes:0} min; the last lines of its log say where it stood");
+        }
     }
 
     private static void Log(ITestOutputHelper output, ChaosReport report)

@@ -37,7 +37,7 @@ public static class ChaosRun
         var report = Path.Combine(repositoryRoot, ".mesh", "bench", $"chaos-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(report)!);
         var ready = report + ".ready";
-        var load = LoadRun.Start(repositoryRoot, mesh.Edge, options, report, ready);
+        using var load = LoadRun.Start(repositoryRoot, mesh.Edge, options, report, ready);
 
         // Faults evenly over the sustained phase once the workload runs (its customers prepared), each after the
         // previous one has healed.
@@ -143,20 +143,23 @@ public static class ChaosRun
         return new ChaosReport(results, output.Where(l => !l.StartsWith("Test run id", StringComparison.Ordinal)).ToList(), exitCode, injected, unhealed, costs);
     }
 
+    /// <summary>The servers first: every service's health depends on them.</summary>
+    private static readonly string[] ServersThenServices = ["postgres", "messaging", "cache", .. MeshUnderTest.Services];
+
     /// <summary>
-    /// A safety net before settling (a fault that did not heal is already a breach): an instance still on its way down
-    /// or up is given a few minutes to get there, and one left stopped is started again, so the invariants read a
-    /// whole mesh.
+    /// A safety net before settling (a fault that did not heal is already a breach), servers first. Instances still on
+    /// their way down or up get four minutes in all (not each: a server that never comes back leaves every service
+    /// unhealthy); one left stopped is started again, so the invariants read a whole mesh.
     /// </summary>
     private static async Task EnsureEverythingRunsAsync(MeshUnderTest mesh, Action<string> log, CancellationToken ct)
     {
-        foreach (var resource in MeshUnderTest.Services.Concat(["postgres", "messaging", "cache"]))
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(4);
+        foreach (var resource in ServersThenServices)
             foreach (var instance in mesh.InstanceIds(resource))
             {
-                if (!mesh.IsHealthy(instance) && !mesh.IsStopped(instance))
+                if (!mesh.IsHealthy(instance) && !mesh.IsStopped(instance) && DateTime.UtcNow < until)
                 {
                     log($"{instance} is {mesh.Describe(instance)} after the faults: waiting for it to run or stop");
-                    var until = DateTime.UtcNow + TimeSpan.FromMinutes(4);
                     while (!mesh.IsHealthy(instance) && !mesh.IsStopped(instance) && DateTime.UtcNow < until) await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 }
                 if (!mesh.IsStopped(instance)) continue;
@@ -171,6 +174,9 @@ public static class ChaosRun
                     foreach (var line in await mesh.LastLogLinesAsync(instance, 20, ct)) log("  " + line);
                 }
             }
+        foreach (var resource in ServersThenServices)
+            foreach (var instance in mesh.InstanceIds(resource).Where(i => !mesh.IsHealthy(i)))
+                log($"{instance} is still {mesh.Describe(instance)} before the invariants");
     }
 
     private static async Task<MeshDatabases> DatabasesAsync(MeshUnderTest mesh, CancellationToken ct)

@@ -26,8 +26,9 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
             var what = kind switch
             {
                 FaultKind.KillService => await KillServiceAsync(ct),
-                FaultKind.RestartBroker => await RestartAsync("messaging", ct),
-                FaultKind.RestartDatabase => await RestartAsync("postgres", ct),
+                FaultKind.RestartBroker => await RestartAsync("messaging", "KILL", ct),
+                // SIGQUIT is PostgreSQL's immediate shutdown: its children stop too, and the next start recovers from the WAL.
+                FaultKind.RestartDatabase => await RestartAsync("postgres", "QUIT", ct),
                 FaultKind.PauseService => await PauseServiceAsync(options.PauseFor, ct),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
@@ -67,22 +68,33 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
         return $"kill -9 {instance} (pid {process})";
     }
 
-    private async Task<string> RestartAsync(string resource, CancellationToken ct)
+    /// <summary>
+    /// Stops a server the way an operator restarting it would (its own fast shutdown, then the harder one if that hangs)
+    /// and starts it again through the app model. Not the orchestrator's Stop command: that gives a process 15 s, and a
+    /// server that takes longer (a database's shutdown checkpoint under load) is then no longer watched — its state
+    /// stays Unknown, so it can never be started again. A server that exits by itself is reported Exited like any
+    /// other process, and started again.
+    /// </summary>
+    private async Task<string> RestartAsync(string resource, string harderSignal, CancellationToken ct)
     {
-        log($"fault: stop {resource}");
         var instance = mesh.InstanceIds(resource).Single();
         _target = instance;
-        try
+        if (mesh.InstanceState(instance).Pid is not { } wrapper)
+            throw new InvalidOperationException($"{instance} has no process to stop: {mesh.Describe(instance)}");
+        // The resource's process is the stop wrapper (LocalServers.StopWrapper): SIGTERM to it becomes the server's own
+        // fast-stop signal, and it exits once the server has.
+        var server = ProcessTree.FirstChild(wrapper);
+        log($"fault: stop {resource} (SIGTERM to its wrapper {wrapper}, server pid {server})");
+        var stopping = DateTime.UtcNow;
+        Signal(wrapper, "TERM");
+        if (!await WaitStoppedAsync(instance, TimeSpan.FromMinutes(2), ct))
         {
-            await mesh.CommandAsync(instance, KnownResourceCommands.StopCommand, ct);
+            log($"fault: {resource} still {mesh.Describe(instance)} after 2 min: kill -{harderSignal} {server}");
+            if (server is { } p) TrySignal(p, harderSignal);
+            if (!await WaitStoppedAsync(instance, TimeSpan.FromMinutes(1), ct))
+                throw new TimeoutException($"{instance} not stopped within 3 min: {mesh.Describe(instance)}");
         }
-        catch (InvalidOperationException e)
-        {
-            // The orchestrator gives up waiting on a slow stop (a busy server's shutdown checkpoint) and says so, while
-            // the server goes on stopping: wait for it, as an operator would.
-            log($"fault: {e.Message} — waiting for {resource} to stop anyway");
-        }
-        await WaitStoppedAsync(instance, ct);
+        log($"fault: {resource} stopped after {(DateTime.UtcNow - stopping).TotalSeconds:0} s ({mesh.Describe(instance)})");
         await Task.Delay(TimeSpan.FromSeconds(5), ct);   // down long enough for clients to notice and retry
         await mesh.StartAndWaitHealthyAsync(instance, Log, ct);
         log($"fault: {resource} started again and healthy");
@@ -117,22 +129,30 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
 
     private void Log(string line) => log("fault: " + line);
 
-    /// <summary>
-    /// At most four minutes until the instance has stopped: a database under load ends with a shutdown checkpoint that
-    /// a slow disk can stretch past the orchestrator's own patience.
-    /// </summary>
-    private async Task WaitStoppedAsync(string resourceId, CancellationToken ct)
+    /// <summary>True once the instance is in a stopped state; false if it is not within <paramref name="within"/>.</summary>
+    private async Task<bool> WaitStoppedAsync(string instanceId, TimeSpan within, CancellationToken ct)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bound.CancelAfter(TimeSpan.FromMinutes(4));
+        bound.CancelAfter(within);
         try
         {
-            await mesh.WaitInstanceStateAsync(resourceId, MeshUnderTest.StoppedStates, bound.Token);
+            await mesh.WaitInstanceStateAsync(instanceId, MeshUnderTest.StoppedStates, bound.Token);
+            return true;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"{resourceId} not stopped within 4 min: {mesh.Describe(resourceId)}");
+            return false;
         }
+    }
+
+    /// <summary>A signal to a process that may have exited meanwhile (then there is nothing left to stop).</summary>
+    private static void TrySignal(int pid, string signal)
+    {
+        try
+        {
+            Signal(pid, signal);
+        }
+        catch (InvalidOperationException) when (!Directory.Exists($"/proc/{pid}")) { }
     }
 
     private static void Signal(int pid, string signal)

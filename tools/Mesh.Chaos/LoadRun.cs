@@ -2,8 +2,11 @@ using System.Diagnostics;
 
 namespace Mesh.Chaos;
 
-/// <summary>`./mesh load`'s workload (tests/load/run-load.sh, Artillery) against the mesh's edge, as a child process.</summary>
-public sealed class LoadRun
+/// <summary>
+/// `./mesh load`'s workload (tests/load/run-load.sh, Artillery) against the mesh's edge, as a child process; disposing
+/// it ends whatever of it still runs (a run cut short must not leave Node processes loading the machine).
+/// </summary>
+public sealed class LoadRun : IDisposable
 {
     private readonly Process _process;
     private readonly List<string> _output = [];
@@ -40,5 +43,15 @@ public sealed class LoadRun
     {
         await _process.WaitForExitAsync(ct);
         lock (_output) return (_process.ExitCode, _output.ToList());
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }   // exited meanwhile
+        _process.Dispose();
     }
 }

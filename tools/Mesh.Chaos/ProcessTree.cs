@@ -22,6 +22,10 @@ public static class ProcessTree
         return current;
     }
 
+    /// <summary>The oldest direct child of <paramref name="parent"/> (a server under its stop wrapper); null when it has none.</summary>
+    public static int? FirstChild(int parent) =>
+        Children(Snapshot()).TryGetValue(parent, out var kids) && kids.Count > 0 ? kids.Min() : null;
+
     /// <summary>CPU seconds of a process and every live descendant, with what their exited children used (cutime, cstime).</summary>
     public static double CpuSeconds(int root)
     {

@@ -137,6 +137,9 @@ public sealed class RatingFixture(TestServers servers) : IAsyncLifetime
             ["Mesh:Outbox:PollInterval"] = "00:00:00.1",
             ["services:catalog:grpc:0"] = catalogAddress.ToString(),
             ["services:booking:grpc:0"] = bookingAddress.ToString(),
+            // Two hundred reviews at once on two shared cores, each asking booking first: no purchase check may be cut
+            // short by the default 10 s deadline (CI's machine is slower than this one).
+            ["Mesh:Resilience:Deadline"] = "00:01:00",
             ["Mesh:Auth:Keys:0:Kid"] = TestTokens.KeyId,
             ["Mesh:Auth:Keys:0:Pem"] = Tokens.PublicKeyPem,
         });
