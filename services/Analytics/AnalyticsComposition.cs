@@ -30,10 +30,13 @@ public static class AnalyticsComposition
         services.AddSingleton<IngestRateLimit>();
         services.AddSingleton<EventLog>();
 
-        // Aggregations (Aggregation/): one consumer of the stream with its offset in analyticsdb; trending in Redis.
+        // Aggregations (Aggregation/): one consumer of the stream with its offset in analyticsdb, its claims kept as long
+        // as the stream; trending in Redis.
         services.AddSingleton<AggregateStore>();
         services.AddSingleton<TrendingBoard>();
         services.AddHostedService<AggregatingConsumer>();
+        services.AddSingleton<ClaimPruning>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClaimPruning>());
 
         // Fraud and bot rules (Risk/): windows in Redis, plain rules, cases in analyticsdb (written with group commit).
         services.AddSingleton<RiskSignals>();

@@ -19,6 +19,9 @@ public sealed class AnalyticsOptions
     /// <summary>How long the broker keeps the stream's segments (x-max-age): the furthest back a consumer can replay.</summary>
     public string StreamMaxAge { get; set; } = "7D";
 
+    /// <summary>How often the ids of counted events older than the stream's age are deleted (Aggregation/ClaimPruning.cs).</summary>
+    public TimeSpan ClaimPruneInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>An event's time may be at most this far in the future (clients' clocks drift).</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -40,13 +40,22 @@ public sealed class AggregateStore(NpgsqlDataSource db, AnalyticsOptions options
     }
 
     /// <summary>Records the ids (distinct: the caller's dictionary keys) as counted; returns those not counted before (the rest were counted by an earlier pass over the stream).</summary>
-    public static async Task<HashSet<Guid>> ClaimAsync(NpgsqlTransaction tx, IReadOnlyCollection<Guid> ids)
+    public static async Task<HashSet<Guid>> ClaimAsync(NpgsqlTransaction tx, IReadOnlyCollection<Guid> ids, DateTime now)
     {
         var fresh = await tx.Connection!.QueryAsync<Guid>("""
-            INSERT INTO processed_events (event_id, process_time) SELECT unnest(@ids), now()
+            INSERT INTO processed_events (event_id, process_time) SELECT unnest(@ids), @now
             ON CONFLICT DO NOTHING RETURNING event_id
-            """, new { ids = ids.ToArray() }, tx);
+            """, new { ids = ids.ToArray(), now }, tx);
         return fresh.ToHashSet();
+    }
+
+    /// <summary>Deletes up to <paramref name="limit"/> claims made before <paramref name="before"/>; returns how many went.</summary>
+    public async Task<int> PruneClaimsAsync(DateTime before, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM processed_events WHERE event_id IN (SELECT event_id FROM processed_events WHERE process_time < @before LIMIT @limit)
+            """, new { before, limit }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Learns the city of items named with one, and fills in the city of events that name an item without one.</summary>

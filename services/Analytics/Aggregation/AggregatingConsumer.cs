@@ -105,7 +105,7 @@ public sealed class AggregatingConsumer(AggregateStore store, TrendingBoard tren
         foreach (var delivery in due)
             foreach (var e in Read(delivery, now))
                 byId.TryAdd(Guid.Parse(e.Id), (e, delivery));
-        var fresh = byId.Count == 0 ? [] : await AggregateStore.ClaimAsync(tx, byId.Keys);
+        var fresh = byId.Count == 0 ? [] : await AggregateStore.ClaimAsync(tx, byId.Keys, now);
         var claimed = byId.Where(p => fresh.Contains(p.Key)).Select(p => p.Value).ToList();
         var counted = claimed.Select(c => c.Event).ToList();
         if (counted.Count > 0)

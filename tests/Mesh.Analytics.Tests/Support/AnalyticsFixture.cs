@@ -41,6 +41,9 @@ public class AnalyticsFixture(TestServers servers) : IAsyncLifetime
     public Uri GatewayAddress { get; private set; } = null!;
     public Uri GrpcAddress => new($"http://127.0.0.1:{_grpcPort}");
 
+    /// <summary>The running analytics host's services (to run one of its background rounds by hand).</summary>
+    public IServiceProvider AnalyticsServices => _analytics?.Services ?? throw new InvalidOperationException("analytics is not running");
+
     /// <summary>Events per minute per sender over the edge (small, so the rate-limit test needs few batches).</summary>
     public const int EventsPerMinute = 2000;
 
