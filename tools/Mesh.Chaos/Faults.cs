@@ -72,8 +72,8 @@ public sealed class Faults(MeshUnderTest mesh, Random random, Action<string> log
     /// Stops a server the way an operator restarting it would (its own fast shutdown, then the harder one if that hangs)
     /// and starts it again through the app model. Not the orchestrator's Stop command: that gives a process 15 s, and a
     /// server that takes longer (a database's shutdown checkpoint under load) is then no longer watched — its state
-    /// stays Unknown, so it can never be started again. A server that exits by itself is reported Exited like any
-    /// other process, and started again.
+    /// stays Unknown, so it can never be started again. A server that exits by itself is reported Finished (or Exited)
+    /// like any other process, and started again.
     /// </summary>
     private async Task<string> RestartAsync(string resource, string harderSignal, CancellationToken ct)
     {
