@@ -155,7 +155,10 @@ payment.WithReference(analytics);
 feed.WithReference(analytics);
 
 
-// `./mesh up` prints each connection string and endpoint as its resource becomes ready.
+// `./mesh up` prints each connection string and endpoint as its resource becomes ready; any process that ends while
+// the mesh runs, with its exit code and last console lines; and, once, what is still not ready after Mesh:SlowStartAfter.
 builder.PrintStartupSummary();
+builder.PrintResourceExits();
+builder.PrintSlowStarts(after: builder.Configuration.GetValue("Mesh:SlowStartAfter", TimeSpan.FromMinutes(5)));
 
 builder.Build().Run();

@@ -38,12 +38,17 @@ public sealed class MeshUpStopTests : IDisposable
         // Signalled once every service has printed its endpoints (the startup summary): a signal in the middle of the
         // start is another test.
         var waiting = new HashSet<string>(AppHostFixture.Services);
+        // The app host's reports of processes that ended (PrintResourceExits) and of what was slow to start
+        // (PrintSlowStarts), kept whole for a timeout's message.
+        var reports = new List<string>();
         host.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             lock (output)
             {
                 output.AppendLine(e.Data);
+                if ((IsTroubleReport(e.Data) || (reports.Count > 0 && e.Data.StartsWith("    | ", StringComparison.Ordinal))) && reports.Count < 80)
+                    reports.Add(e.Data);
                 var name = e.Data.TrimStart().Split(' ', 2)[0];
                 if (e.Data.Contains("http://", StringComparison.Ordinal) && waiting.Remove(name) && waiting.Count == 0) ready.TrySetResult();
             }
@@ -60,15 +65,16 @@ public sealed class MeshUpStopTests : IDisposable
             catch (TimeoutException)
             {
                 // CI keeps only the tail of a run's output: say here which services never came up and how the app host ended.
-                string still, last;
+                string still, last, ended;
                 lock (output)
                 {
                     still = string.Join(", ", waiting);
                     last = string.Join("\n", output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(10));
+                    ended = reports.Count == 0 ? "no process ended, none reported slow" : "the app host reported:\n" + string.Join("\n", reports);
                 }
                 var running = Descendants(host.Id).Concat(DcpTrees(host.Id)).Distinct().Select(Program).Where(p => p.Length > 0).Distinct().Order();
                 throw new TimeoutException($"`mesh up` not ready within {AppHostFixture.StartTimeout.TotalMinutes:0} min: no endpoints printed by {still}" +
-                    $"{(host.HasExited ? $"; the app host exited ({host.ExitCode})" : "")}; running: {string.Join(", ", running)}; its last lines:\n{last}");
+                    $"{(host.HasExited ? $"; the app host exited ({host.ExitCode})" : "")}; running: {string.Join(", ", running)}; {ended}\nits last lines:\n{last}");
             }
             var started = Descendants(host.Id).Concat(DcpTrees(host.Id)).Distinct().ToList();
             Assert.Contains(started, p => Cmdline(p).Contains("beam.smp", StringComparison.Ordinal));
@@ -89,6 +95,13 @@ public sealed class MeshUpStopTests : IDisposable
             if (!host.HasExited) { Kill(-host.Id, 9); }
             lock (output) TestContext.Current.TestOutputHelper?.WriteLine(output.ToString());
         }
+    }
+
+    /// <summary>The head line of an app host's report: "  booking      exited with code 1; …", "  booking      not ready after 5 min: …".</summary>
+    private static bool IsTroubleReport(string line)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return line.StartsWith("  ", StringComparison.Ordinal) && words.Length >= 2 && words[1] is "exited" or "failed" or "not";
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Mesh.Hosting.Local;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -177,23 +178,8 @@ public sealed class MeshUnderTest : IAsyncDisposable
     /// The last lines an instance wrote to its console (the orchestrator's copy, as the dashboard shows it): what a
     /// server that did not come back said on its way down. Empty when the orchestrator kept none.
     /// </summary>
-    public async Task<IReadOnlyList<string>> LastLogLinesAsync(string instanceId, int count, CancellationToken ct)
-    {
-        var lines = new Queue<string>();
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bound.CancelAfter(TimeSpan.FromSeconds(15));
-        try
-        {
-            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(instanceId).WithCancellation(bound.Token))
-                foreach (var line in batch)
-                {
-                    lines.Enqueue(line.Content);
-                    if (lines.Count > count) lines.Dequeue();
-                }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // a report without its log, not a failure
-        return [.. lines];
-    }
+    public Task<IReadOnlyList<string>> LastLogLinesAsync(string instanceId, int count, CancellationToken ct) =>
+        ResourceLogTail.ReadAsync(App.Services.GetRequiredService<ResourceLoggerService>(), instanceId, count, ct);
 
     /// <summary>An instance's latest state, health and process id, for a report.</summary>
     public string Describe(string instanceId)
