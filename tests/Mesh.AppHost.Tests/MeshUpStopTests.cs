@@ -39,16 +39,16 @@ public sealed class MeshUpStopTests : IDisposable
         // start is another test.
         var waiting = new HashSet<string>(AppHostFixture.Services);
         // The app host's reports of processes that ended (PrintResourceExits) and of what was slow to start
-        // (PrintSlowStarts), kept whole for a timeout's message.
-        var reports = new List<string>();
+        // (PrintSlowStarts): each a head line and its "    | " lines, kept for a timeout's message.
+        var reports = new List<List<string>>();
         host.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             lock (output)
             {
                 output.AppendLine(e.Data);
-                if ((IsTroubleReport(e.Data) || (reports.Count > 0 && e.Data.StartsWith("    | ", StringComparison.Ordinal))) && reports.Count < 80)
-                    reports.Add(e.Data);
+                if (IsTroubleReport(e.Data)) reports.Add([e.Data]);
+                else if (reports.Count > 0 && e.Data.StartsWith("    | ", StringComparison.Ordinal)) reports[^1].Add(e.Data);
                 var name = e.Data.TrimStart().Split(' ', 2)[0];
                 if (e.Data.Contains("http://", StringComparison.Ordinal) && waiting.Remove(name) && waiting.Count == 0) ready.TrySetResult();
             }
@@ -70,7 +70,11 @@ public sealed class MeshUpStopTests : IDisposable
                 {
                     still = string.Join(", ", waiting);
                     last = string.Join("\n", output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(10));
-                    ended = reports.Count == 0 ? "no process ended, none reported slow" : "the app host reported:\n" + string.Join("\n", reports);
+                    // Every exit, and the slow starts of the services that never printed endpoints, six lines each:
+                    // the message must stay short enough for CI's tail.
+                    var relevant = reports.Where(r => !r[0].Contains(" not ready ", StringComparison.Ordinal) || waiting.Contains(r[0].TrimStart().Split(' ', 2)[0]))
+                        .SelectMany(r => r.Take(7)).ToList();
+                    ended = relevant.Count == 0 ? "no process ended, none reported slow" : "the app host reported:\n" + string.Join("\n", relevant);
                 }
                 var running = Descendants(host.Id).Concat(DcpTrees(host.Id)).Distinct().Select(Program).Where(p => p.Length > 0).Distinct().Order();
                 throw new TimeoutException($"`mesh up` not ready within {AppHostFixture.StartTimeout.TotalMinutes:0} min: no endpoints printed by {still}" +
