@@ -30,7 +30,9 @@ public static class RiskFloor
         if (kind is "grpc+redis" or "grpc+script")
         {
             var redis = await ConnectionMultiplexer.ConnectAsync(redisConnectionString ?? throw new ArgumentNullException(nameof(redisConnectionString)));
-            builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
+            // Registered by factory, not as an instance: the container disposes what its factories return, so the
+            // floor's connection closes with the app rather than living on for the rest of the benchmark.
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => redis);
         }
         else if (kind != "grpc") throw new ArgumentException($"unknown floor {kind} (grpc, grpc+redis, grpc+script)", nameof(kind));
         if (kind == "grpc+script")
