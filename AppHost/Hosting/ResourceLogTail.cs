@@ -26,8 +26,18 @@ public static class ResourceLogTail
                 lines.AddRange(batch.Select(l => l.Content));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-        // Both sources carry the orchestrator's ISO timestamp in front: ordered by it, the tail is the latest lines.
-        return [.. lines.OrderBy(l => l.Length >= 28 && l[27] == 'Z' ? l[..28] : "", StringComparer.Ordinal).TakeLast(count).Select(Readable)];
+        // Both sources carry the orchestrator's ISO timestamp in front: ordered by it, the tail is the latest lines. A
+        // crash's stack would fill the tail and push out the exception's own line, so only its frames in our code (the
+        // ones with a source file) are kept.
+        return [.. lines.OrderBy(l => l.Length >= 28 && l[27] == 'Z' ? l[..28] : "", StringComparer.Ordinal)
+            .Select(Readable).Where(l => !IsForeignFrame(l)).TakeLast(count)];
+    }
+
+    /// <summary>A stack frame without a source file ("   at Npgsql.…(…)"), after <see cref="Readable"/>'s time of day.</summary>
+    private static bool IsForeignFrame(string line)
+    {
+        var text = line.Length > 9 && line[2] == ':' && line[5] == ':' ? line[9..] : line;
+        return text.TrimStart().StartsWith("at ", StringComparison.Ordinal) && text.StartsWith(' ') && !text.Contains(" in /", StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -13,8 +13,14 @@ public static class SqlMigrations
     private const string Prefix = "Migrations/";
     private const long LockKey = 7000001;
 
-    /// <summary>Applies the migrations embedded in <paramref name="assembly"/> that this database has not applied yet.</summary>
-    public static async Task ApplyAsync(NpgsqlDataSource db, Assembly assembly, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the migrations embedded in <paramref name="assembly"/> that this database has not applied yet; a transient
+    /// failure is tried again (<see cref="StartupRetry"/>: each migration is its own transaction, recorded when it commits).
+    /// </summary>
+    public static Task ApplyAsync(NpgsqlDataSource db, Assembly assembly, CancellationToken cancellationToken) =>
+        StartupRetry.RunAsync($"migrations of {assembly.GetName().Name}", () => ApplyOnceAsync(db, assembly, cancellationToken), cancellationToken);
+
+    private static async Task ApplyOnceAsync(NpgsqlDataSource db, Assembly assembly, CancellationToken cancellationToken)
     {
         var scripts = assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))

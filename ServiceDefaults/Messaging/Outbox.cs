@@ -40,7 +40,10 @@ public static class Outbox
         );
         """;
 
-    public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken cancellationToken = default)
+    public static Task MigrateAsync(NpgsqlDataSource db, CancellationToken cancellationToken = default) =>
+        Mesh.ServiceDefaults.Data.StartupRetry.RunAsync("the outbox and inbox tables", () => MigrateOnceAsync(db, cancellationToken), cancellationToken);
+
+    private static async Task MigrateOnceAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         // A transaction-scoped lock: released by the commit, and by the rollback when the schema fails, so it never
