@@ -6,8 +6,9 @@ namespace Mesh.ServiceDefaults.Data;
 /// <summary>
 /// Start-up work against the database (the schema), tried again while the failure is transient — the server busy or
 /// still starting, a timeout while the first connection loads the server's types — for up to <see cref="Budget"/>.
-/// Without it a service on a loaded machine exited at its first slow answer (exit code 134, "Timeout during reading
-/// attempt" under <c>NpgsqlDataSource.Bootstrap</c>), and nothing starts it again under <c>./mesh up</c>.
+/// Without it a service on a loaded machine exited at its first slow answer — seen as exit code 134 with the stack in
+/// <c>NpgsqlDataSource.Bootstrap</c>'s type loading (the exception's own line was not kept; a read timeout is the likely
+/// one) — and nothing starts it again under <c>./mesh up</c>.
 /// </summary>
 public static class StartupRetry
 {
